@@ -1,0 +1,2 @@
+import CFuseShim
+import FastIOFS

@@ -1,0 +1,1 @@
+print("fastio-emulator: not yet implemented")

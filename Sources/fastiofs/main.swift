@@ -1,0 +1,1 @@
+print("fastiofs: not yet implemented")
