@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Benchmarks (never run by the tests). Prints a table per section.
+#   scripts/bench.sh [emulator|read|all]      (default: all)
+# Release builds; needs root for FUSE mounts; installs nginx-light, rclone and curl when missing.
+# Work files go to ${FASTIOFS_BENCH_DIR:-/tmp/fastiofs-bench} (about 6 GiB for the read section).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib/deps.sh
+. scripts/lib/emulator.sh
+fastiofs_install_deps nginx-light rclone python3
+
+section="${1:-all}"
+BENCH_DIR="${FASTIOFS_BENCH_DIR:-/tmp/fastiofs-bench}"
+mkdir -p "$BENCH_DIR"
+echo "building (release)..." >&2
+swift build -c release >"$BENCH_DIR/build.log" 2>&1 || { tail -30 "$BENCH_DIR/build.log" >&2; exit 1; }
+BIN=$(swift build -c release --show-bin-path)
+export BIN BENCH_DIR
+
+case "$section" in
+    emulator) bash scripts/bench-emulator.sh ;;
+    read) bash scripts/bench-read.sh ;;
+    all) bash scripts/bench-emulator.sh; bash scripts/bench-read.sh ;;
+    *) echo "usage: scripts/bench.sh [emulator|read|all]" >&2; exit 2 ;;
+esac
