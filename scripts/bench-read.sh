@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Section `read` of scripts/bench.sh, in one run on the same 1 GiB file: curl from the emulator, curl
+# from nginx, rclone mount (http backend on that nginx, --read-only) and fastiofs (--read-only):
+# cold sequential MB/s, time to first byte, `ls -l` of a 10,000-entry folder cold and warm, API
+# requests per operation, peak RSS with 4 concurrent 1 GiB readers, and the read with --latency-ms 20.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib/emulator.sh
+. scripts/lib/nginx.sh
+: "${BIN:?run me through scripts/bench.sh}"; : "${BENCH_DIR:?run me through scripts/bench.sh}"
+
+W="$BENCH_DIR/read"
+TOKEN="bench-token-$$"
+EMU_PID=""; NGX_PID=""
+MNT="$W/mnt"; RMNT="$W/rclone-mnt"
+cleanup() {
+    fusermount3 -u "$MNT" 2>/dev/null || true
+    fusermount3 -u "$RMNT" 2>/dev/null || true
+    fastiofs_stop_pid "$EMU_PID"; fastiofs_stop_pid "$NGX_PID"
+}
+trap cleanup EXIT
+fusermount3 -u -z "$MNT" 2>/dev/null || true; fusermount3 -u -z "$RMNT" 2>/dev/null || true
+rm -rf "$W"; mkdir -p "$W/src/big" "$W/src/many" "$MNT" "$RMNT"
+
+echo "preparing 4 x 1 GiB and 10,000 small files..." >&2
+head -c 1073741824 /dev/urandom >"$W/src/big/file1.bin"
+for i in 2 3 4; do cp "$W/src/big/file1.bin" "$W/src/big/file$i.bin"; done
+python3 - "$W/src/many" <<'PY'
+import os, sys
+d = sys.argv[1]
+for i in range(10000):
+    with open(os.path.join(d, "f%05d.txt" % i), "w") as f:
+        f.write("file %d\n" % i)
+PY
+"$BIN/fastio-emulator" import --data "$W/data" --workspace bench --from "$W/src" >/dev/null
+
+# seqread PATH -> "MBps" ; ttfb PATH -> "ms" ; counts MOUNT -> JSON of request counters
+seqread() { python3 - "$1" <<'PY'
+import sys, time
+buf = bytearray(1 << 20); n = 0; t = time.perf_counter()
+with open(sys.argv[1], "rb", buffering=0) as f:
+    while True:
+        r = f.readinto(buf)
+        if not r: break
+        n += r
+print("%.0f" % (n / (time.perf_counter() - t) / 1e6))
+PY
+}
+ttfb() { python3 - "$1" <<'PY'
+import sys, time
+t = time.perf_counter()
+with open(sys.argv[1], "rb", buffering=0) as f: f.read(1)
+print("%.1f" % ((time.perf_counter() - t) * 1000))
+PY
+}
+counts() { python3 -c 'import os,sys; print(os.getxattr(sys.argv[1], "user.fastio.requests").decode())' "$1"; }
+delta() { python3 - "$1" "$2" "$3" <<'PY'
+import json, sys
+a, b, key = json.loads(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
+if key == "total": print(sum(b.values()) - sum(a.values()))
+else: print(sum(v for k, v in b.items() if key in k) - sum(v for k, v in a.items() if key in k))
+PY
+}
+mount_fastiofs() {
+    FASTIO_TOKEN="$TOKEN" "$BIN/fastiofs" mount "$MNT" --api-url "$EMU_URL" --workspace bench --read-only \
+        --cache-dir "$W/cache" "$@"
+    FS_PID=$(pgrep -n -f "fastiofs mount $MNT" || true)
+}
+umount_fastiofs() { "$BIN/fastiofs" unmount "$MNT" 2>/dev/null || fusermount3 -u "$MNT"; sleep 0.5; }
+peak_rss_mib() { awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status" 2>/dev/null || echo "?"; }
+curl_get() { curl -s -o /dev/null -w "$2" -H "Authorization: Bearer $TOKEN" "$1"; }
+
+fastiofs_start_emulator "$BIN" "$W/data" "$TOKEN"
+WS_ID=$(curl -s -H "Authorization: Bearer $TOKEN" "$EMU_URL/workspace/bench/details/" | python3 -c '
+import json,sys; j=json.load(sys.stdin); print((j.get("response") or j)["workspace"]["id"])')
+node_of() { # node_of FOLDER_ID NAME
+    curl -s -H "Authorization: Bearer $TOKEN" "$EMU_URL/workspace/$WS_ID/storage/$1/list/?page_size=500" | python3 -c '
+import json,sys; j=json.load(sys.stdin); p=j.get("response") or j
+print([n["id"] for n in p["nodes"]["items"] if n["name"]==sys.argv[1]][0])' "$2"; }
+BIG_ID=$(node_of "$(node_of root big)" file1.bin)
+READ_URL="$EMU_URL/workspace/$WS_ID/storage/$BIG_ID/read/"
+
+echo "curl from the emulator and from nginx..." >&2
+EMU_MBPS=$(curl_get "$READ_URL" '%{speed_download}' | awk '{printf "%.0f", $1/1e6}')
+EMU_TTFB=$(curl_get "$READ_URL" '%{time_starttransfer}' -r 0-0 | awk '{printf "%.1f", $1*1000}')
+EMU_TTFB=$(curl -s -o /dev/null -r 0-4095 -w '%{time_starttransfer}' -H "Authorization: Bearer $TOKEN" "$READ_URL" | awk '{printf "%.1f", $1*1000}')
+fastiofs_start_nginx "$W/src/big" "$W/nginx"
+NGX_MBPS=$(curl -s -o /dev/null -w '%{speed_download}' "http://127.0.0.1:$NGX_PORT/file1.bin" | awk '{printf "%.0f", $1/1e6}')
+NGX_TTFB=$(curl -s -o /dev/null -r 0-4095 -w '%{time_starttransfer}' "http://127.0.0.1:$NGX_PORT/file1.bin" | awk '{printf "%.1f", $1*1000}')
+
+echo "rclone mount (http backend on nginx, --read-only)..." >&2
+rclone mount :http: "$RMNT" --http-url "http://127.0.0.1:$NGX_PORT/" --read-only --daemon --log-file "$W/rclone.log"
+for i in $(seq 1 50); do [ -e "$RMNT/file1.bin" ] && break; sleep 0.2; done
+RC_TTFB=$(ttfb "$RMNT/file2.bin")
+RC_MBPS=$(seqread "$RMNT/file1.bin")
+RC_PID=$(pgrep -n -f "rclone mount :http: $RMNT" || true); RC_RSS=$(peak_rss_mib "$RC_PID")
+fusermount3 -u "$RMNT"
+
+echo "fastiofs..." >&2
+mount_fastiofs
+FS_TTFB=$(ttfb "$MNT/big/file2.bin")
+c0=$(counts "$MNT"); FS_MBPS=$(seqread "$MNT/big/file1.bin"); c1=$(counts "$MNT")
+READS_1G=$(delta "$c0" "$c1" "storage/read")
+REREAD_MBPS=$(seqread "$MNT/big/file1.bin"); c2=$(counts "$MNT")
+REREAD_REQ=$(delta "$c1" "$c2" "total")
+umount_fastiofs
+
+mount_fastiofs
+c0=$(counts "$MNT")
+t0=$(date +%s.%N); ls -l "$MNT/many" >/dev/null; t1=$(date +%s.%N)
+c1=$(counts "$MNT")
+ls -l "$MNT/many" >/dev/null; t2=$(date +%s.%N)
+c2=$(counts "$MNT")
+LS_COLD_MS=$(echo "($t1 - $t0) * 1000" | bc -l | xargs printf "%.0f")
+LS_WARM_MS=$(echo "($t2 - $t1) * 1000" | bc -l | xargs printf "%.0f")
+LS_COLD_LIST=$(delta "$c0" "$c1" "storage/list"); LS_COLD_TOTAL=$(delta "$c0" "$c1" "total")
+LS_WARM_TOTAL=$(delta "$c1" "$c2" "total")
+umount_fastiofs
+
+echo "fastiofs, 4 concurrent 1 GiB readers..." >&2
+mount_fastiofs
+t0=$(date +%s.%N)
+for i in 1 2 3 4; do seqread "$MNT/big/file$i.bin" >"$W/par$i" & done; wait
+t1=$(date +%s.%N)
+PAR_MBPS=$(echo "4 * 1073.741824 / ($t1 - $t0)" | bc -l | xargs printf "%.0f")
+FS_RSS=$(peak_rss_mib "$FS_PID")
+umount_fastiofs
+
+echo "fastiofs with --latency-ms 20 on the emulator..." >&2
+fastiofs_stop_pid "$EMU_PID"
+fastiofs_start_emulator "$BIN" "$W/data" "$TOKEN" --latency-ms 20
+mount_fastiofs
+LAT_MBPS=$(seqread "$MNT/big/file1.bin")
+umount_fastiofs
+
+ratio() { echo "$1 / $2" | bc -l | xargs printf "%.2f"; }
+cat <<TABLE
+
+== read: 1 GiB file, cold sequential (MB/s), time to first byte (ms) ==
+| reader                         | MB/s | TTFB ms |
+|--------------------------------|------|---------|
+| curl <- nginx                  | $NGX_MBPS | $NGX_TTFB |
+| curl <- fastio-emulator        | $EMU_MBPS | $EMU_TTFB |
+| rclone mount (http on nginx)   | $RC_MBPS | $RC_TTFB |
+| fastiofs                       | $FS_MBPS | $FS_TTFB |
+fastiofs / rclone: $(ratio "$FS_MBPS" "$RC_MBPS")x (target >= 2)   fastiofs / curl<-emulator: $(ratio "$FS_MBPS" "$EMU_MBPS")x (target >= 0.5)
+TTFB fastiofs - curl<-emulator: $(echo "$FS_TTFB - $EMU_TTFB" | bc -l | xargs printf "%.1f") ms (target <= 5)
+read requests for the cold 1 GiB read: $READS_1G; requests when rereading it in the same mount: $REREAD_REQ (target 0), reread at $REREAD_MBPS MB/s
+
+== ls -l of a 10,000-entry folder ==
+| run  | ms | list requests | all requests |
+|------|----|---------------|--------------|
+| cold | $LS_COLD_MS | $LS_COLD_LIST | $LS_COLD_TOTAL |
+| warm | $LS_WARM_MS | - | $LS_WARM_TOTAL |
+(target: cold <= 21 list requests and no request per entry; warm: no request)
+
+== memory and latency ==
+4 concurrent 1 GiB readers: $PAR_MBPS MB/s aggregate, fastiofs peak RSS $FS_RSS MiB (target <= 150); rclone peak RSS (1 reader) $RC_RSS MiB
+with --latency-ms 20: $LAT_MBPS MB/s = $(ratio "$LAT_MBPS" "$FS_MBPS") of the 0 ms figure (target >= 0.5)
+TABLE
