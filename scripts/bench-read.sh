@@ -82,7 +82,6 @@ READ_URL="$EMU_URL/workspace/$WS_ID/storage/$BIG_ID/read/"
 
 echo "curl from the emulator and from nginx..." >&2
 EMU_MBPS=$(curl_get "$READ_URL" '%{speed_download}' | awk '{printf "%.0f", $1/1e6}')
-EMU_TTFB=$(curl_get "$READ_URL" '%{time_starttransfer}' -r 0-0 | awk '{printf "%.1f", $1*1000}')
 EMU_TTFB=$(curl -s -o /dev/null -r 0-4095 -w '%{time_starttransfer}' -H "Authorization: Bearer $TOKEN" "$READ_URL" | awk '{printf "%.1f", $1*1000}')
 fastiofs_start_nginx "$W/src/big" "$W/nginx"
 NGX_MBPS=$(curl -s -o /dev/null -w '%{speed_download}' "http://127.0.0.1:$NGX_PORT/file1.bin" | awk '{printf "%.0f", $1/1e6}')

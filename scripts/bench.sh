@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh
 . scripts/lib/emulator.sh
-fastiofs_install_deps nginx-light rclone python3
+fastiofs_install_deps nginx-light rclone python3 bc
 
 section="${1:-all}"
 BENCH_DIR="${FASTIOFS_BENCH_DIR:-/tmp/fastiofs-bench}"
