@@ -1,0 +1,156 @@
+import EmulatorHarness
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A `fastiofs mount --foreground` child process serving one mountpoint against an emulator.
+///
+/// Invariants: once `mount` returns, the kernel lists the mountpoint as `fuse.fastiofs` and the process
+/// serves it; `unmount()` is idempotent, unmounts (lazily as a last resort) and reaps the process by
+/// its PID; `deinit` calls it, so a failing test never leaves a mount or a process behind.
+final class MountedFastIOFS: @unchecked Sendable {
+    let mountpoint: URL
+    let cacheDirectory: URL
+    private let process: Process
+    private let logURL: URL
+    private let lock = NSLock()
+    private var unmounted = false
+
+    var pid: Int32 { process.processIdentifier }
+    var path: String { mountpoint.path }
+
+    /// Mounts with `fastiofs mount MNT --foreground --api-url URL --cache-dir DIR ARGS...`, the token in
+    /// `FASTIO_TOKEN`. `mountpoint` nil -> a fresh temp dir.
+    static func mount(_ emulator: EmulatorProcess, token: String? = nil, arguments: [String] = [],
+                      mountpoint: URL? = nil, timeout: TimeInterval = 30) throws -> MountedFastIOFS {
+        let mnt = try mountpoint ?? EmulatorProcess.makeTempDirectory(prefix: "fastiofs-mnt")
+        let cache = try EmulatorProcess.makeTempDirectory(prefix: "fastiofs-cache")
+        let m = try MountedFastIOFS(mountpoint: mnt, cacheDirectory: cache,
+                                    apiURL: emulator.baseURL.absoluteString, token: token ?? emulator.primaryToken,
+                                    arguments: arguments)
+        try m.waitUntilMounted(timeout: timeout)
+        return m
+    }
+
+    private init(mountpoint: URL, cacheDirectory: URL, apiURL: String, token: String, arguments: [String]) throws {
+        self.mountpoint = mountpoint
+        self.cacheDirectory = cacheDirectory
+        logURL = cacheDirectory.appendingPathComponent("foreground.log")
+        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        process = Process()
+        process.executableURL = try BuildProducts.executable("fastiofs")
+        process.arguments = ["mount", mountpoint.path, "--foreground", "--api-url", apiURL,
+                             "--cache-dir", cacheDirectory.path, "--log-level", "debug"] + arguments
+        var env = ProcessInfo.processInfo.environment
+        env["FASTIO_TOKEN"] = token
+        env.removeValue(forKey: "FASTIO_API_KEY")
+        process.environment = env
+        let log = try FileHandle(forWritingTo: logURL)
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        try? log.close()
+    }
+
+    deinit { unmount() }
+
+    /// The tail of the process's log, for failure messages.
+    func logTail(_ lines: Int = 40) -> String {
+        let text = String(decoding: (try? Data(contentsOf: logURL)) ?? Data(), as: UTF8.self)
+        return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+    }
+
+    var isRunning: Bool { process.isRunning }
+
+    private func waitUntilMounted(timeout: TimeInterval) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if MountTable.isFastIOFSMounted(at: mountpoint.path) { return }
+            if !process.isRunning {
+                throw MountTestError("fastiofs exited (\(process.terminationStatus)) before mounting:\n\(logTail())")
+            }
+            usleep(20_000)
+        }
+        unmount()
+        throw MountTestError("fastiofs did not mount within \(timeout) s:\n\(logTail())")
+    }
+
+    /// Unmounts (fusermount3 -u, retried while busy; -z as a last resort) and reaps the process.
+    func unmount() {
+        let first = lock.withLock { () -> Bool in
+            defer { unmounted = true }
+            return !unmounted
+        }
+        guard first else { return }
+        var tries = 0
+        while MountTable.isFastIOFSMounted(at: mountpoint.path) && tries < 50 {
+            _ = try? Shell.run("fusermount3 -u \(Shell.quote(mountpoint.path))", timeout: 10)
+            if MountTable.isFastIOFSMounted(at: mountpoint.path) { usleep(100_000) }
+            tries += 1
+        }
+        if MountTable.isFastIOFSMounted(at: mountpoint.path) {
+            _ = try? Shell.run("fusermount3 -u -z \(Shell.quote(mountpoint.path))", timeout: 10)
+        }
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    /// SIGKILL the daemon without unmounting: leaves a stale mount ("Transport endpoint is not connected").
+    func crash() {
+        lock.withLock { unmounted = true }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// Sends SIGTERM and waits for the process to exit; returns its exit status.
+    func terminate(timeout: TimeInterval = 15) -> Int32? {
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        guard !process.isRunning else { return nil }
+        lock.withLock { unmounted = true }
+        return process.terminationStatus
+    }
+
+    /// The client's request counters (`user.fastio.requests` on the mount root).
+    func requestCounts() throws -> [String: Int] {
+        let bytes = try XAttr.get(mountpoint.path, "user.fastio.requests")
+        guard let object = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
+            throw MountTestError("user.fastio.requests is not a JSON object")
+        }
+        return object.compactMapValues { ($0 as? NSNumber)?.intValue }
+    }
+
+    /// Requests sent while `body` ran, keyed like `requestCounts()`; zero entries removed.
+    func requestsDuring(_ body: () throws -> Void) throws -> [String: Int] {
+        let before = try requestCounts()
+        try body()
+        let after = try requestCounts()
+        var delta: [String: Int] = [:]
+        for (k, v) in after where v - (before[k] ?? 0) != 0 { delta[k] = v - (before[k] ?? 0) }
+        return delta
+    }
+}
+
+struct MountTestError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Reads /proc/self/mountinfo.
+enum MountTable {
+    static func isFastIOFSMounted(at path: String) -> Bool {
+        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return false }
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count > 5, let dash = fields.firstIndex(of: "-"), dash + 1 < fields.count else { continue }
+            let mnt = fields[4].replacingOccurrences(of: "\\040", with: " ")
+            if mnt == path && fields[dash + 1].hasPrefix("fuse") { return true }
+        }
+        return false
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Thin, errno-preserving wrappers over the system calls the tests make through the kernel.
+struct SyscallError: Error, Equatable, CustomStringConvertible {
+    let errno: Int32
+    let call: String
+    var description: String { "\(call): \(String(cString: strerror(errno))) (\(errno))" }
+}
+
+enum POSIX {
+    static func stat(_ path: String) throws -> Glibc.stat {
+        var st = Glibc.stat()
+        guard Glibc.stat(path, &st) == 0 else { throw SyscallError(errno: errno, call: "stat \(path)") }
+        return st
+    }
+
+    static func lstat(_ path: String) throws -> Glibc.stat {
+        var st = Glibc.stat()
+        guard Glibc.lstat(path, &st) == 0 else { throw SyscallError(errno: errno, call: "lstat \(path)") }
+        return st
+    }
+
+    /// Reads `count` bytes at `offset` with one pread loop (short only at EOF).
+    static func pread(_ path: String, offset: Int, count: Int) throws -> [UInt8] {
+        let fd = Glibc.open(path, O_RDONLY)
+        guard fd >= 0 else { throw SyscallError(errno: errno, call: "open \(path)") }
+        defer { close(fd) }
+        var out = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let n = out.withUnsafeMutableBytes { Glibc.pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done)) }
+            if n < 0 { throw SyscallError(errno: errno, call: "pread \(path)") }
+            if n == 0 { break }
+            done += n
+        }
+        return Array(out[0..<done])
+    }
+
+    /// Reads a whole file with reads of `chunk` bytes.
+    static func readAll(_ path: String, chunk: Int = 1 << 20) throws -> [UInt8] {
+        let fd = Glibc.open(path, O_RDONLY)
+        guard fd >= 0 else { throw SyscallError(errno: errno, call: "open \(path)") }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: chunk)
+        while true {
+            let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, chunk) }
+            if n < 0 { throw SyscallError(errno: errno, call: "read \(path)") }
+            if n == 0 { break }
+            out.append(contentsOf: buf[0..<n])
+        }
+        return out
+    }
+
+    /// The errno a call fails with, or 0 when it succeeds.
+    static func errnoOf(_ body: () -> Int32) -> Int32 {
+        errno = 0
+        return body() < 0 ? errno : 0
+    }
+
+    /// Directory entry names except `.` and `..`, in readdir order.
+    static func listNames(_ path: String) throws -> [String] {
+        guard let dir = opendir(path) else { throw SyscallError(errno: errno, call: "opendir \(path)") }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+}
+
+enum XAttr {
+    static func get(_ path: String, _ name: String) throws -> [UInt8] {
+        let size = getxattr(path, name, nil, 0)
+        guard size >= 0 else { throw SyscallError(errno: errno, call: "getxattr \(name)") }
+        var buf = [UInt8](repeating: 0, count: size)
+        let n = buf.withUnsafeMutableBytes { getxattr(path, name, $0.baseAddress, size) }
+        guard n >= 0 else { throw SyscallError(errno: errno, call: "getxattr \(name)") }
+        return Array(buf[0..<n])
+    }
+
+    static func string(_ path: String, _ name: String) throws -> String {
+        String(decoding: try get(path, name), as: UTF8.self)
+    }
+
+    static func list(_ path: String) throws -> [String] {
+        let size = listxattr(path, nil, 0)
+        guard size >= 0 else { throw SyscallError(errno: errno, call: "listxattr") }
+        var buf = [CChar](repeating: 0, count: max(size, 1))
+        let n = listxattr(path, &buf, size)
+        guard n >= 0 else { throw SyscallError(errno: errno, call: "listxattr") }
+        return buf[0..<n].split(separator: 0).map { String(decoding: $0.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+    }
+}
