@@ -43,6 +43,11 @@ public struct Fixtures: Sendable {
         public let id: String
         public let folderName: String
         public var context: StorageContext { .workspace(id) }
+
+        public init(id: String, folderName: String) {
+            self.id = id
+            self.folderName = folderName
+        }
     }
 
     public func createWorkspace(folderName: String? = nil, name: String = "Test Workspace") async throws -> Workspace {
@@ -64,6 +69,11 @@ public struct Fixtures: Sendable {
         public let id: String
         public let customName: String
         public var context: StorageContext { .share(id) }
+
+        public init(id: String, customName: String) {
+            self.id = id
+            self.customName = customName
+        }
     }
 
     private func share(from r: APIResponse) throws -> Share {
