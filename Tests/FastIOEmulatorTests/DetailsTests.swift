@@ -91,7 +91,9 @@ import Testing
             #expect(allMissing.payload["format"].string == "multi", "404 must carry the multi body: \(allMissing)")
             #expect(allMissing.payload["errors"].array?.count == 2, "\(allMissing)")
 
-            let many = Array(repeating: a, count: 20) + (0..<6).map { _ in b }
+            // 26 distinct ids (the server dedups repeated ids, so repeats would not count).
+            var many = [a, b]
+            for i in 0..<24 { many.append(try await server.fx.createFolder(ws.context, name: "many-\(i)")) }
             let tooMany = try await server.api.get(ws.context.node(many.joined(separator: ","), "details"))
             expectError(tooMany, status: 400, code: 115519)
         }

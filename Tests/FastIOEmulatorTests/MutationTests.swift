@@ -211,8 +211,14 @@ import Testing
             }
             let recent = expectOK(try await server.api.get("workspace/\(ws.id)/storage/recent/"))
             let items = recent["nodes"]["items"].array ?? []
-            #expect(Array(items.ids.prefix(3)) == ids.reversed(), "recent is updated desc: \(items.names)")
+            #expect(Set(items.ids) == Set(ids + [folder]), "recent lists the whole tree: \(items.names)")
+            let modified = items.map { $0["modified"].string ?? "" }
+            #expect(modified == modified.sorted(by: >), "recent is updated desc: \(modified)")
             #expect(recent["pagination"]["has_more"].bool == false)
+            let recentFiles = expectOK(try await server.api.get("workspace/\(ws.id)/storage/recent/",
+                                                                query: ["type": "file"]))
+            #expect(recentFiles["nodes"]["items"].array?.ids == ids.reversed(),
+                    "files newest first: \(recentFiles["nodes"]["items"].array?.names ?? [])")
             let folders = expectOK(try await server.api.get("workspace/\(ws.id)/storage/recent/",
                                                              query: ["type": "folder"]))
             #expect(folders["nodes"]["items"].array?.allSatisfy { $0["type"].string == "folder" } == true)

@@ -6,7 +6,7 @@ import Testing
 @Suite struct PersistenceTests {
     @Test func stateSurvivesRestart() async throws {
         try await withServer { server in
-            let fx = server.fx
+            var fx = server.fx
             let ws = try await fx.createWorkspace(folderName: "keep")
             let share = try await fx.createPortalShare(workspace: ws.id, customName: "kept-share-1")
             let folder = try await fx.createFolder(ws.context, name: "dir")
@@ -30,6 +30,7 @@ import Testing
                 .json?["lastactivity"].string, "cursor")
 
             try await server.emulator.restart()
+            fx = server.fx  // the port may have changed
 
             #expect(expectOK(try await server.api.get("workspace/keep/details/"))["workspace"]["id"].string == ws.id)
             #expect(expectOK(try await server.api.get("share/kept-share-1/details/"))["share"]["id"].string == share.id)
