@@ -37,6 +37,9 @@ import Testing
             let session = expectOK(try await server.fx.uploadDetails(try need(json["id"].string, "id")))["session"]
             #expect(session["status"].string == "stored", "\(session)")
             #expect(Formats.sameId(session["new_file_id"].string, newId))
+            let origin = node["origin"]["upload_session_id"].string
+            #expect(origin == Formats.canonical(json["id"].string ?? ""),
+                    "origin.upload_session_id is the un-hyphenated upload id: \(node["origin"])")
 
             // A second file of the same name in the same folder is refused and nothing is stored.
             let dup = try await server.fx.uploadSingleResponse(ws.context, name: "single.bin", data: Data(text: "dup"))
@@ -63,6 +66,35 @@ import Testing
             #expect(SHA256.hex(of: back) == SHA256.hex(of: content))
             let details = try await server.fx.details(ws.context, node)
             #expect(details["hash"].string == SHA256.hex(of: content))
+        }
+    }
+
+    @Test func moreThanThreeChunksInFlightAreQueuedOrRefusedWith429() async throws {
+        try await withWorkspace { server, ws in
+            let chunk = 1_048_576
+            let content = Data.pseudoRandom(count: 6 * chunk, seed: 17)
+            let id = try await server.fx.createUploadSession(ws.context, name: "six.bin", size: content.count)
+            let fx = server.fx
+            let statuses = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
+                for order in 1...6 {
+                    let part = content.subdata(in: (order - 1) * chunk..<order * chunk)
+                    group.addTask { (order, try await fx.sendChunk(id, order: order, data: part).status) }
+                }
+                var result: [Int: Int] = [:]
+                for try await (order, status) in group { result[order] = status }
+                return result
+            }
+            for (order, status) in statuses.sorted(by: { $0.key < $1.key }) {
+                #expect(status == 200 || status == 429, "chunk \(order): HTTP \(status)")
+                if status == 429 {
+                    let part = content.subdata(in: (order - 1) * chunk..<order * chunk)
+                    expectOK(try await fx.sendChunk(id, order: order, data: part))
+                }
+            }
+            expectOK(try await fx.complete(id))
+            let done = try await fx.waitForUpload(id, until: ["stored"])
+            let node = try need(done["new_file_id"].string, "new_file_id: \(done)")
+            #expect(SHA256.hex(of: try await fx.read(ws.context, node)) == SHA256.hex(of: content))
         }
     }
 
