@@ -71,6 +71,7 @@ let package = Package(
         .target(name: "EmulatorHarness", path: "Tests/EmulatorHarness", swiftSettings: strict),
 
         .testTarget(name: "FastIOEmulatorTests", dependencies: ["EmulatorHarness"], swiftSettings: strict),
+        .testTarget(name: "FastIOEmulatorUnitTests", dependencies: ["FastIOEmulator"], swiftSettings: strict),
         .testTarget(name: "FastIOTests", dependencies: ["FastIO", "EmulatorHarness"], swiftSettings: strict),
         .testTarget(name: "FastIOFSTests", dependencies: ["FastIOFS", "FastIO"], swiftSettings: strict),
         .testTarget(name: "MountTests", dependencies: ["EmulatorHarness"], swiftSettings: strict),
