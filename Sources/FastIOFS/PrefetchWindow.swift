@@ -69,7 +69,9 @@ public struct PrefetchWindow: Sendable, Equatable {
         var ranges: [Range<Int64>] = []
         var cursor = start
         while cursor < target && (cursor < needed || ranges.count < slots) {
-            let end = min(target, cursor + partSize)
+            var end = min(target, cursor + partSize)
+            // A small tail joins this part rather than costing a request of its own.
+            if target - end < partSize / 4 && target - cursor <= Int64(maxPart) { end = target }
             ranges.append(cursor..<end)
             cursor = end
         }
