@@ -1,10 +1,18 @@
 import Foundation
 
-/// An errno to hand back to the kernel.
+/// An errno to hand back to the kernel, optionally with a human-readable detail for messages and logs.
+///
+/// Invariant: equality is errno equality; `detail` never contains a token and never reaches the kernel.
 public struct FSError: Error, Sendable, Equatable, CustomStringConvertible {
     public let errno: Int32
-    public init(_ errno: Int32) { self.errno = errno }
-    public var description: String { "errno \(errno) (\(String(cString: strerror(errno))))" }
+    /// Why, for people (e.g. "no workspace named 'x' is visible to this token"); nil for plain errnos.
+    public let detail: String?
+    public init(_ errno: Int32, detail: String? = nil) { self.errno = errno; self.detail = detail }
+    public var description: String {
+        let base = "errno \(errno) (\(String(cString: strerror(errno))))"
+        return detail.map { "\($0): \(base)" } ?? base
+    }
+    public static func == (lhs: FSError, rhs: FSError) -> Bool { lhs.errno == rhs.errno }
 }
 
 /// A point in time with nanoseconds, as `struct stat` wants it.

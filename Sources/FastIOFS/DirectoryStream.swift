@@ -1,0 +1,88 @@
+import Synchronization
+
+/// An open directory: serves entries by index, holding only the current listing page in memory.
+///
+/// Invariants: `entry(at:)` for an index before the current page restarts the listing from the first
+/// page (backward seek); the entries of a listing that completes with at most `collectLimit` entries
+/// are handed to `onComplete` once (to fill the listing cache); a fixed source (synthetic directory or
+/// a cached complete listing) never makes a request. Thread-safe (requests run under the handle's
+/// own lock, so one handle never fetches the same page twice at once).
+final class DirectoryStream: Sendable {
+    enum Source: Sendable {
+        case fixed([ListedEntry])
+        case remote(FolderPager)
+    }
+    private struct State {
+        var pageStart = 0
+        var page: [ListedEntry] = []
+        var nextCursor: String?
+        var started = false
+        var exhausted = false
+        var collected: [ListedEntry]? = []
+    }
+    let directory: UInt64
+    let parent: UInt64
+    /// When a fixed source's entries came from the server (nil: fetched as they are read, or synthetic).
+    let fetchedAt: Double?
+    private let source: Source
+    private let collectLimit: Int
+    private let onComplete: @Sendable ([ListedEntry]) -> Void
+    private let state: Mutex<State>
+
+    init(directory: UInt64, parent: UInt64, source: Source, fetchedAt: Double? = nil, collectLimit: Int,
+         onComplete: @escaping @Sendable ([ListedEntry]) -> Void) {
+        self.directory = directory
+        self.parent = parent
+        self.fetchedAt = fetchedAt
+        self.source = source
+        self.collectLimit = collectLimit
+        self.onComplete = onComplete
+        var initial = State()
+        if case .fixed(let entries) = source {
+            initial.page = entries
+            initial.started = true
+            initial.exhausted = true
+            initial.collected = nil
+        }
+        state = Mutex(initial)
+    }
+
+    /// The entry at `index` (0-based, server entries only), or nil past the end.
+    func entry(at index: Int) throws(FSError) -> ListedEntry? {
+        guard case .remote(let pager) = source else {
+            return state.withLock { index < $0.page.count ? $0.page[index] : nil }
+        }
+        var completed: [ListedEntry]?
+        let found: ListedEntry? = try state.withLock { (state: inout State) throws(FSError) -> ListedEntry? in
+            if !state.started || index < state.pageStart {
+                state = State()
+                try Self.load(pager, cursor: nil, into: &state, limit: collectLimit, completed: &completed)
+            }
+            while index >= state.pageStart + state.page.count && !state.exhausted {
+                state.pageStart += state.page.count
+                try Self.load(pager, cursor: state.nextCursor, into: &state, limit: collectLimit, completed: &completed)
+            }
+            let offset = index - state.pageStart
+            return offset >= 0 && offset < state.page.count ? state.page[offset] : nil
+        }
+        if let completed { onComplete(completed) }
+        return found
+    }
+
+    private static func load(_ pager: FolderPager, cursor: String?, into state: inout State, limit: Int,
+                             completed: inout [ListedEntry]?) throws(FSError) {
+        let (entries, next) = try pager.page(cursor: cursor)
+        state.started = true
+        state.page = entries
+        state.nextCursor = next
+        state.exhausted = next == nil
+        if state.collected != nil {
+            state.collected!.append(contentsOf: entries)
+            if state.collected!.count > limit { state.collected = nil }
+        }
+        if state.exhausted, let all = state.collected {
+            completed = all
+            state.collected = nil
+        }
+    }
+}

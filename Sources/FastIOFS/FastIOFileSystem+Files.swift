@@ -1,0 +1,42 @@
+import FastIO
+import Foundation
+
+/// File handles: `open` pins the version, `read` goes through the handle's `RangeStreamer`.
+extension FastIOFileSystem {
+    public func open(ino: UInt64, flags: Int32, context: RequestContext) throws(FSError) -> OpenedFile {
+        guard nodes.record(ino) != nil else { throw FSError(ENOENT) }
+        if flags & O_ACCMODE != O_RDONLY || flags & O_TRUNC != 0 { throw FSError(EROFS) }
+        let record = try freshRecord(ino)
+        switch record.metadata.kind {
+        case .directory: throw FSError(EISDIR)
+        case .symlink: throw FSError(ELOOP)
+        case .file: break
+        }
+        guard case .remote(let profileIndex, let id) = record.identity else { throw FSError(EIO) }
+        let keepCache = nodes.noteOpen(ino, version: record.metadata.version)
+        let source = RangeStreamer.Source(api: api, profile: profiles[profileIndex].profile, nodeID: id,
+                                          versionID: record.metadata.version, fileSize: record.metadata.size)
+        let window = PrefetchWindow(initial: 256 << 10, maximum: configuration.maxWindow)
+        let handle = handles.add(RangeStreamer(source: source, window: window, pool: pool, budget: budget))
+        return OpenedFile(handle: handle, keepCache: keepCache)
+    }
+
+    public func read(ino: UInt64, handle: UInt64, offset: Int64, size: Int,
+                     reply: (UnsafeRawBufferPointer) -> Void) throws(FSError) {
+        guard let streamer = handles.file(handle) else { throw FSError(EBADF) }
+        do {
+            try streamer.read(offset: offset, size: size, reply: reply)
+        } catch {
+            logger.debug("read failed", metadata: ["ino": "\(ino)", "offset": "\(offset)", "error": "\(error)"])
+            throw error
+        }
+    }
+
+    public func flush(ino: UInt64, handle: UInt64) throws(FSError) {}
+
+    public func fsync(ino: UInt64, handle: UInt64, dataOnly: Bool) throws(FSError) {}
+
+    public func release(ino: UInt64, handle: UInt64) {
+        handles.removeFile(handle)?.close()
+    }
+}

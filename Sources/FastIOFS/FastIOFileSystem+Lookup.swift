@@ -1,0 +1,62 @@
+import FastIO
+import Foundation
+
+/// Name resolution inside a profile's storage.
+extension FastIOFileSystem {
+    /// Answers from a fresh complete listing (a miss there is ENOENT without a request), else
+    /// revalidates a child the kernel already knows with one details request, else lists the folder
+    /// (one shared listing per directory at a time, cached when it has at most 20,000 entries; bigger
+    /// folders are scanned page by page until the name turns up).
+    func lookupRemote(parent: UInt64, name: String, profileIndex: Int, folderID: String) throws(FSError) -> Entry {
+        if let listing = listings.fresh(parent, now: MonotonicClock.now()) {
+            guard let entry = listing.entry(named: name) else { throw FSError(ENOENT) }
+            return retainEntry(entry, parent: parent, fetchedAt: listing.fetchedAt)
+        }
+        guard PosixName.decode(name) != nil else { throw FSError(ENOENT) }
+        if let known = nodes.child(of: parent, named: name), case .remote(_, let id) = known.identity {
+            do {
+                let node = try details(profileIndex: profileIndex, id: id)
+                if node.parentID == folderID, PosixName.encode(node.name) == name,
+                   let entry = ListedEntry(node, profile: profileIndex) {
+                    return retainEntry(entry, parent: parent, fetchedAt: nil)
+                }
+            } catch where error.errno == ENOENT {
+                // Gone or moved: the listing below decides.
+            }
+        }
+        let pager = FolderPager(api: api, profile: profiles[profileIndex].profile, profileIndex: profileIndex,
+                                folderID: folderID)
+        if let listing = try loadCompleteListing(directory: parent, pager: pager) {
+            guard let entry = listing.entry(named: name) else { throw FSError(ENOENT) }
+            return retainEntry(entry, parent: parent, fetchedAt: listing.fetchedAt)
+        }
+        var cursor: String?
+        repeat {
+            let page = try pager.page(cursor: cursor)
+            if let entry = page.entries.first(where: { $0.name == name }) {
+                return retainEntry(entry, parent: parent, fetchedAt: nil)
+            }
+            cursor = page.nextCursor
+        } while cursor != nil
+        throw FSError(ENOENT)
+    }
+
+    /// The complete listing of `directory` (cached), or nil when it has more entries than are cached.
+    func loadCompleteListing(directory: UInt64, pager: FolderPager) throws(FSError) -> CompleteListing? {
+        try listingFlights.run(directory) { () throws(FSError) -> CompleteListing? in
+            if let cached = listings.fresh(directory, now: MonotonicClock.now()) { return cached }
+            let started = MonotonicClock.now()
+            var entries: [ListedEntry] = []
+            var cursor: String?
+            repeat {
+                let page = try pager.page(cursor: cursor)
+                entries.append(contentsOf: page.entries)
+                if entries.count > listings.maxEntriesPerListing { return nil }
+                cursor = page.nextCursor
+            } while cursor != nil
+            let listing = CompleteListing(entries: entries, fetchedAt: started)
+            listings.store(listing, for: directory)
+            return listing
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import FastIO
+import Foundation
+
+/// Read-only `user.fastio.*` extended attributes.
+extension FastIOFileSystem {
+    static let idAttribute = "user.fastio.id"
+    static let versionAttribute = "user.fastio.version"
+    static let hashAttribute = "user.fastio.hash"
+    static let hashAlgoAttribute = "user.fastio.hash_algo"
+    static let mimetypeAttribute = "user.fastio.mimetype"
+    static let requestsAttribute = "user.fastio.requests"
+
+    public func getxattr(ino: UInt64, name: String) throws(FSError) -> [UInt8] {
+        guard name.hasPrefix("user.fastio.") else { throw FSError(ENODATA) }
+        guard let value = try extendedAttributes(ino: ino, only: name)[name] else { throw FSError(ENODATA) }
+        return Array(value.utf8)
+    }
+
+    public func listxattr(ino: UInt64) throws(FSError) -> [String] {
+        try extendedAttributes(ino: ino, only: nil).keys.sorted()
+    }
+
+    /// The attributes with a value; `only` names the one wanted, so that the id and the request
+    /// counters never cost a details request.
+    func extendedAttributes(ino: UInt64, only: String?) throws(FSError) -> [String: String] {
+        guard let record = nodes.record(ino) else { throw FSError(ENOENT) }
+        var values: [String: String] = [:]
+        if ino == 1, let counting = api as? any RequestCounting {
+            values[Self.requestsAttribute] = Self.json(counting.requestCounts())
+        }
+        guard case .remote(let profileIndex, let id) = record.identity, id != "root" else { return values }
+        values[Self.idAttribute] = id
+        let contentNames = [Self.versionAttribute, Self.hashAttribute, Self.hashAlgoAttribute, Self.mimetypeAttribute]
+        guard record.metadata.kind == .file, only.map(contentNames.contains) ?? true else { return values }
+        let now = MonotonicClock.now()
+        let node: RemoteNode
+        if let cached = detailsCache.fresh(ino, now: now) {
+            node = cached
+        } else {
+            node = try details(profileIndex: profileIndex, id: id)
+            detailsCache.store(node, for: ino, at: now)
+        }
+        let pairs = [(Self.versionAttribute, node.version), (Self.hashAttribute, node.hash),
+                     (Self.hashAlgoAttribute, node.hashAlgo), (Self.mimetypeAttribute, node.mimetype)]
+        for (name, value) in pairs {
+            if let value, !value.isEmpty { values[name] = value }
+        }
+        return values
+    }
+
+    static func json(_ counts: [String: Int]) -> String {
+        guard let data = try? JSONSerialization.data(withJSONObject: counts, options: [.sortedKeys]),
+              let text = String(data: data, encoding: .utf8) else { return "{}" }
+        return text
+    }
+}

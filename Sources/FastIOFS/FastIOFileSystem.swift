@@ -1,0 +1,187 @@
+import FastIO
+import Foundation
+import Logging
+import Synchronization
+
+/// The filesystem core: maps the inode-level POSIX surface onto Fast.io storage (read path).
+///
+/// Invariants: inode 1 is the mount root (the layout root, or the single profile's storage root);
+/// every `Entry` returned adds exactly one reference in `nodes`, which `forget` removes; metadata is
+/// trusted for `metadataTTL` seconds (kernel timeouts, cached listings, node attributes), synthetic
+/// layout directories for the life of the mount; no operation sends a request that changes anything
+/// (write operations fail with EROFS until the write path exists; symlink/link with EPERM on
+/// writable mounts). Thread-safe: all state is behind per-structure locks, no lock is held across a
+/// request except a directory handle's own.
+public final class FastIOFileSystem: FilesystemOperations {
+    /// Kernel timeout for what cannot change during the mount (the synthetic layout directories).
+    static let permanentTimeout: Double = 86_400
+    /// Lookups list at most this many entries into a cached complete listing.
+    static let cachedListingLimit = 20_000
+
+    let api: any FastIOAPI
+    let configuration: MountConfiguration
+    let logger: Logger
+    let profiles: [MountedProfile]
+    let isSingleLayout: Bool
+    let nodes: NodeTable
+    let listings: ListingCache
+    let attributeBuilder: AttributeBuilder
+    let budget: ReadBudget
+    let pool: FetchThreadPool
+    let listingFlights = SingleFlight<UInt64, CompleteListing?>()
+    let detailsCache: DetailsCache
+    let shareNames: ShareNameDirectory
+    /// Children of the synthetic directories, fixed at mount time.
+    let syntheticChildren: [NodeIdentity: [ListedEntry]]
+    let mountTime: FSTime
+    let handles = HandleTable()
+
+    public init(api: any FastIOAPI, configuration: MountConfiguration, logger: Logger) throws(FSError) {
+        self.api = api
+        self.configuration = configuration
+        self.logger = logger
+        profiles = try ProfileResolver.resolve(configuration.layout, api: api)
+        if case .single = configuration.layout { isSingleLayout = true } else { isSingleLayout = false }
+        mountTime = FSTime(Date())
+        let directory = NodeMetadata(kind: .directory, mtime: mountTime)
+        let root: NodeIdentity = isSingleLayout ? .remote(profile: 0, id: "root") : .layoutRoot
+        nodes = NodeTable(profiles: profiles, root: root, rootMetadata: directory)
+        listings = ListingCache(ttl: configuration.metadataTTL, maxEntriesPerListing: Self.cachedListingLimit)
+        attributeBuilder = AttributeBuilder(configuration: configuration)
+        budget = ReadBudget(limit: configuration.readAheadBudget)
+        pool = FetchThreadPool(maxThreads: configuration.fetchThreads)
+        detailsCache = DetailsCache(ttl: configuration.metadataTTL)
+        shareNames = ShareNameDirectory(api: api, mounted: profiles)
+
+        var children: [NodeIdentity: [ListedEntry]] = [:]
+        if !isSingleLayout {
+            children[.layoutRoot] = [
+                ListedEntry(name: "workspaces", identity: .workspacesDirectory, metadata: directory),
+                ListedEntry(name: "shares", identity: .sharesDirectory, metadata: directory),
+            ]
+            var workspaces: [ListedEntry] = []
+            var shares: [ListedEntry] = []
+            for (index, mounted) in profiles.enumerated() {
+                let entry = ListedEntry(name: mounted.directoryName, identity: .remote(profile: index, id: "root"),
+                                        metadata: directory)
+                if mounted.profile.kind == .workspace { workspaces.append(entry) } else { shares.append(entry) }
+            }
+            children[.workspacesDirectory] = workspaces
+            children[.sharesDirectory] = shares
+            for (container, name) in [(NodeIdentity.workspacesDirectory, "workspaces"), (.sharesDirectory, "shares")] {
+                let containerIno = nodes.pin(container, parent: 1, name: name, metadata: directory)
+                for entry in children[container] ?? [] {
+                    nodes.pin(entry.identity, parent: containerIno, name: entry.name, metadata: directory)
+                }
+            }
+        }
+        syntheticChildren = children
+        logger.info("fastiofs core ready", metadata: [
+            "profiles": "\(profiles.map(\.profile.description))", "readOnly": "\(configuration.readOnly)",
+        ])
+    }
+
+    // MARK: - inodes
+
+    public func lookup(parent: UInt64, name: String) throws(FSError) -> Entry {
+        guard let directory = nodes.record(parent) else { throw FSError(ENOENT) }
+        guard directory.metadata.kind == .directory else { throw FSError(ENOTDIR) }
+        if let fixed = syntheticChildren[directory.identity] {
+            guard let child = fixed.first(where: { $0.name == name }) else { throw FSError(ENOENT) }
+            return retainEntry(child, parent: parent, fetchedAt: nil)
+        }
+        guard case .remote(let profileIndex, let folderID) = directory.identity else { throw FSError(ENOENT) }
+        return try lookupRemote(parent: parent, name: name, profileIndex: profileIndex, folderID: folderID)
+    }
+
+    public func forget(ino: UInt64, lookups: UInt64) {
+        nodes.forget(ino, count: lookups)
+    }
+
+    public func getattr(ino: UInt64) throws(FSError) -> (FileAttributes, timeout: Double) {
+        let record = try freshRecord(ino)
+        return (attributes(of: record), timeout(for: record.identity))
+    }
+
+    public func readlink(ino: UInt64) throws(FSError) -> String {
+        guard let record = nodes.record(ino) else { throw FSError(ENOENT) }
+        guard record.metadata.kind == .symlink else { throw FSError(EINVAL) }
+        return try linkTarget(of: record)
+    }
+
+    public func statfs(ino: UInt64) throws(FSError) -> FilesystemStatistics {
+        let blockSize: UInt64 = 4096
+        let blocks: UInt64 = (1 << 50) / blockSize  // 1 PiB: the server's capacity is not exposed
+        let free = configuration.readOnly ? 0 : blocks
+        return FilesystemStatistics(blockSize: blockSize, blocks: blocks, freeBlocks: free, availableBlocks: free,
+                                    files: 1 << 32, freeFiles: configuration.readOnly ? 0 : 1 << 31,
+                                    maxNameLength: 255)
+    }
+
+    public func destroy() {
+        handles.closeAll()
+        pool.shutdown()
+    }
+
+    // MARK: - shared helpers
+
+    /// Adds a kernel reference to `entry` (a child of `parent`) and returns its lookup answer.
+    func retainEntry(_ entry: ListedEntry, parent: UInt64, fetchedAt: Double?) -> Entry {
+        let refreshed = entry.identity.isRemoteNode ? (fetchedAt ?? MonotonicClock.now()) : nil
+        let ino = nodes.retain(entry.identity, parent: parent, name: entry.name, metadata: entry.metadata,
+                               refreshedAt: refreshed)
+        let record = nodes.record(ino)
+        let attributes = record.map(attributes(of:))
+            ?? attributeBuilder.attributes(ino: ino, metadata: entry.metadata)
+        let seconds = timeout(for: entry.identity)
+        return Entry(attributes: attributes, entryTimeout: seconds, attributeTimeout: seconds)
+    }
+
+    func attributes(of record: NodeRecord) -> FileAttributes {
+        let linkLength = record.metadata.kind == .symlink ? ((try? linkTarget(of: record))?.utf8.count ?? 0) : 0
+        return attributeBuilder.attributes(ino: record.ino, metadata: record.metadata,
+                                           writable: record.identity.isRemote, symlinkLength: linkLength)
+    }
+
+    func timeout(for identity: NodeIdentity) -> Double {
+        identity.isRemote ? configuration.metadataTTL : Self.permanentTimeout
+    }
+
+    /// The record of `ino`, refreshed from the server first when its metadata is older than the TTL.
+    func freshRecord(_ ino: UInt64) throws(FSError) -> NodeRecord {
+        guard let record = nodes.record(ino) else { throw FSError(ENOENT) }
+        guard case .remote(let profileIndex, let id) = record.identity, id != "root",
+              let refreshedAt = record.refreshedAt else { return record }
+        let now = MonotonicClock.now()
+        guard now - refreshedAt >= configuration.metadataTTL else { return record }
+        let node = try details(profileIndex: profileIndex, id: id)
+        nodes.refresh(ino, metadata: NodeMetadata(node), at: now)
+        return nodes.record(ino) ?? record
+    }
+
+    func details(profileIndex: Int, id: String) throws(FSError) -> RemoteNode {
+        do {
+            return try api.nodeDetails(profiles[profileIndex].profile, nodeID: id)
+        } catch {
+            throw FSError.from(error)
+        }
+    }
+
+    /// `../` up to the mount root from the link's directory, then `shares/<name>`.
+    func linkTarget(of record: NodeRecord) throws(FSError) -> String {
+        guard let shareID = record.metadata.linkTargetID else { throw FSError(EIO, detail: "link without a target") }
+        let up = String(repeating: "../", count: max(0, record.depth - 1))
+        return up + "shares/" + shareNames.name(of: shareID)
+    }
+}
+
+extension NodeIdentity {
+    /// A node of a profile's storage (including the profile root), as opposed to a layout directory.
+    var isRemote: Bool {
+        if case .remote = self { return true }
+        return false
+    }
+
+    /// A server node proper (not a profile root): its metadata comes from and goes stale on the server.
+    var isRemoteNode: Bool { isRemote && !isProfileRoot }
+}

@@ -1,0 +1,79 @@
+import Synchronization
+
+/// A complete listing of one directory, in server order, with a name index.
+///
+/// Invariant: `entries` is every entry of the directory as of `fetchedAt`; `positions[name]` is the
+/// index of the first entry with that name.
+public struct CompleteListing: Sendable {
+    public let entries: [ListedEntry]
+    private let positions: [String: Int]
+    public let fetchedAt: Double
+
+    public init(entries: [ListedEntry], fetchedAt: Double) {
+        self.entries = entries
+        var positions = [String: Int](minimumCapacity: entries.count)
+        for (index, entry) in entries.enumerated() where positions[entry.name] == nil {
+            positions[entry.name] = index
+        }
+        self.positions = positions
+        self.fetchedAt = fetchedAt
+    }
+
+    public func entry(named name: String) -> ListedEntry? {
+        positions[name].map { entries[$0] }
+    }
+}
+
+/// Complete listings of recently listed directories, trusted for the metadata TTL.
+///
+/// Invariants: only listings of at most `maxEntriesPerListing` entries are kept; the total number of
+/// cached entries stays at most `maxTotalEntries` (oldest listings evicted first); `fresh` never
+/// returns a listing older than the TTL. Thread-safe.
+public final class ListingCache: Sendable {
+    public let ttl: Double
+    public let maxEntriesPerListing: Int
+    public let maxTotalEntries: Int
+    private struct State {
+        var listings: [UInt64: CompleteListing] = [:]
+        var order: [UInt64] = []
+        var totalEntries = 0
+    }
+    private let state = Mutex(State())
+
+    public init(ttl: Double, maxEntriesPerListing: Int = 20_000, maxTotalEntries: Int = 200_000) {
+        self.ttl = ttl
+        self.maxEntriesPerListing = maxEntriesPerListing
+        self.maxTotalEntries = max(maxTotalEntries, maxEntriesPerListing)
+    }
+
+    /// The cached listing of directory `ino` if it is younger than the TTL at `now`.
+    public func fresh(_ ino: UInt64, now: Double) -> CompleteListing? {
+        state.withLock { state in
+            guard let listing = state.listings[ino] else { return nil }
+            return now - listing.fetchedAt < ttl ? listing : nil
+        }
+    }
+
+    public func store(_ listing: CompleteListing, for ino: UInt64) {
+        guard ttl > 0, listing.entries.count <= maxEntriesPerListing else { return }
+        state.withLock { state in
+            remove(ino, from: &state)
+            state.listings[ino] = listing
+            state.order.append(ino)
+            state.totalEntries += listing.entries.count
+            while state.totalEntries > maxTotalEntries, let oldest = state.order.first {
+                remove(oldest, from: &state)
+            }
+        }
+    }
+
+    public func invalidate(_ ino: UInt64) {
+        state.withLock { remove(ino, from: &$0) }
+    }
+
+    private func remove(_ ino: UInt64, from state: inout State) {
+        guard let old = state.listings.removeValue(forKey: ino) else { return }
+        state.totalEntries -= old.entries.count
+        state.order.removeAll { $0 == ino }
+    }
+}

@@ -1,0 +1,14 @@
+import FastIO
+
+/// One workspace or share of this mount, as resolved at mount time.
+///
+/// Invariant: `directoryName` is a valid POSIX name, unique among the mount's profiles of the same kind.
+public struct MountedProfile: Sendable, Equatable {
+    public let profile: StorageProfile
+    /// The POSIX name of its directory under `workspaces/` or `shares/` (unused in a single layout).
+    public let directoryName: String
+    public init(profile: StorageProfile, directoryName: String) {
+        self.profile = profile
+        self.directoryName = directoryName
+    }
+}

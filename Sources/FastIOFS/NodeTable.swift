@@ -1,0 +1,134 @@
+import Synchronization
+
+/// The inodes the kernel holds references to, keyed both ways (inode <-> identity).
+///
+/// Invariants: inode numbers come from `InodeHasher` over the identity's key (deterministic probing
+/// on collision), the root identity is always inode 1; `retain` adds exactly one kernel reference and
+/// `forget` removes them, dropping a non-pinned record at zero. Thread-safe (one mutex, no I/O inside).
+public final class NodeTable: Sendable {
+    private struct State {
+        var records: [UInt64: NodeRecord] = [:]
+        var inodes: [NodeIdentity: UInt64] = [:]
+        /// (parent, name) -> inode, for lookups the kernel repeats after its entry timeout.
+        var children: [ChildKey: UInt64] = [:]
+    }
+    private struct ChildKey: Hashable {
+        let parent: UInt64
+        let name: String
+    }
+    private let state = Mutex(State())
+    private let profiles: [MountedProfile]
+
+    public init(profiles: [MountedProfile], root: NodeIdentity, rootMetadata: NodeMetadata) {
+        self.profiles = profiles
+        let record = NodeRecord(ino: 1, identity: root, parent: 1, name: "", depth: 0, metadata: rootMetadata,
+                                refreshedAt: nil, lookups: 0, pinned: true, lastOpenedVersion: nil)
+        state.withLock {
+            $0.records[1] = record
+            $0.inodes[root] = 1
+        }
+    }
+
+    /// Inserts a synthetic or profile-root directory that stays for the life of the mount.
+    @discardableResult
+    public func pin(_ identity: NodeIdentity, parent: UInt64, name: String, metadata: NodeMetadata) -> UInt64 {
+        insertOrUpdate(identity, parent: parent, name: name, metadata: metadata, refreshedAt: nil,
+                       addLookup: false, pinned: true)
+    }
+
+    /// Records (or refreshes) a node and adds one kernel reference. Returns its inode.
+    public func retain(_ identity: NodeIdentity, parent: UInt64, name: String, metadata: NodeMetadata,
+                       refreshedAt: Double?) -> UInt64 {
+        insertOrUpdate(identity, parent: parent, name: name, metadata: metadata, refreshedAt: refreshedAt,
+                       addLookup: true, pinned: false)
+    }
+
+    /// Removes `count` kernel references; drops the record at zero unless pinned.
+    public func forget(_ ino: UInt64, count: UInt64) {
+        state.withLock { state in
+            guard var record = state.records[ino] else { return }
+            record.lookups -= min(record.lookups, count)
+            if record.lookups == 0 && !record.pinned {
+                state.records[ino] = nil
+                state.inodes[record.identity] = nil
+                let key = ChildKey(parent: record.parent, name: record.name)
+                if state.children[key] == ino { state.children[key] = nil }
+            } else {
+                state.records[ino] = record
+            }
+        }
+    }
+
+    public func record(_ ino: UInt64) -> NodeRecord? {
+        state.withLock { $0.records[ino] }
+    }
+
+    /// The known child `name` of `parent`, if the kernel holds a reference to it.
+    public func child(of parent: UInt64, named name: String) -> NodeRecord? {
+        state.withLock { state in
+            state.children[ChildKey(parent: parent, name: name)].flatMap { state.records[$0] }
+        }
+    }
+
+    public func inode(of identity: NodeIdentity) -> UInt64? {
+        state.withLock { $0.inodes[identity] }
+    }
+
+    /// Replaces a known node's metadata with fresher server data (no reference change).
+    public func refresh(_ ino: UInt64, metadata: NodeMetadata, at time: Double) {
+        state.withLock { state in
+            guard state.records[ino] != nil else { return }
+            state.records[ino]!.metadata = metadata
+            state.records[ino]!.refreshedAt = time
+        }
+    }
+
+    /// Notes an `open` of `ino` at `version`; true when the previous open saw the same version
+    /// (so the kernel may keep its page cache).
+    public func noteOpen(_ ino: UInt64, version: String?) -> Bool {
+        state.withLock { state in
+            guard state.records[ino] != nil else { return false }
+            let previous = state.records[ino]!.lastOpenedVersion
+            state.records[ino]!.lastOpenedVersion = version
+            return version != nil && previous == version
+        }
+    }
+
+    /// Number of records (kernel-referenced plus pinned), for tests and statistics.
+    public var count: Int { state.withLock { $0.records.count } }
+
+    private func insertOrUpdate(_ identity: NodeIdentity, parent: UInt64, name: String, metadata: NodeMetadata,
+                                refreshedAt: Double?, addLookup: Bool, pinned: Bool) -> UInt64 {
+        let parentDepth = state.withLock { $0.records[parent]?.depth ?? 0 }
+        return state.withLock { state in
+            if let ino = state.inodes[identity], var record = state.records[ino] {
+                if ino != 1 && (record.parent != parent || record.name != name) {
+                    let oldKey = ChildKey(parent: record.parent, name: record.name)
+                    if state.children[oldKey] == ino { state.children[oldKey] = nil }
+                    state.children[ChildKey(parent: parent, name: name)] = ino
+                    record.parent = parent
+                    record.name = name
+                    record.depth = parentDepth + 1
+                }
+                record.metadata = metadata
+                if refreshedAt != nil { record.refreshedAt = refreshedAt }
+                if addLookup { record.lookups += 1 }
+                state.records[ino] = record
+                return ino
+            }
+            let key = identity.inodeKey(profiles: profiles)
+            var attempt = 0
+            var ino = InodeHasher.inode(forKey: key)
+            while state.records[ino] != nil {
+                attempt += 1
+                ino = InodeHasher.inode(forKey: key, attempt: attempt)
+            }
+            state.records[ino] = NodeRecord(ino: ino, identity: identity, parent: parent, name: name,
+                                            depth: parentDepth + 1, metadata: metadata, refreshedAt: refreshedAt,
+                                            lookups: addLookup ? 1 : 0, pinned: pinned, lastOpenedVersion: nil)
+            state.inodes[identity] = ino
+            state.children[ChildKey(parent: parent, name: name)] = ino
+            return ino
+        }
+    }
+}

@@ -1,0 +1,80 @@
+/// The adaptive read-ahead decision of one open handle, as a pure state machine.
+///
+/// Behaviour: the first read fetches `initial` bytes past its end; each sequential read (one that
+/// starts within the window around the furthest byte read so far) doubles the window up to `maximum`;
+/// a read outside that span is a far seek and resets the window to `initial`. Read-ahead is issued
+/// only once less than half the window is left ahead of the reader (so requests stay large), split
+/// into parts of at most `maxPart` bytes, at most `maxInFlight` at a time.
+///
+/// Invariants: `initial <= size <= maximum`; planned ranges are contiguous, non-empty, start at
+/// the end of what already covers the read, end at or before the file size, and each is
+/// at most `maxPart` long.
+public struct PrefetchWindow: Sendable, Equatable {
+    public enum Access: Sendable, Equatable { case first, sequential, farSeek }
+
+    public let initial: Int
+    public let maximum: Int
+    public let maxPart: Int
+    public let maxInFlight: Int
+    /// The current window, in bytes.
+    public private(set) var size: Int
+    /// One past the furthest byte read so far (nil before the first read).
+    public private(set) var readFrontier: Int64?
+    /// Bytes a read may start behind the frontier and still count as sequential (kernel reads run in
+    /// parallel and arrive slightly out of order).
+    public let backwardSlack: Int64
+
+    public init(initial: Int = 256 << 10, maximum: Int = 32 << 20, maxPart: Int = 8 << 20, maxInFlight: Int = 4,
+                backwardSlack: Int64 = 4 << 20) {
+        self.initial = max(4096, initial)
+        self.maximum = max(self.initial, maximum)
+        self.maxPart = max(self.initial, maxPart)
+        self.maxInFlight = max(1, maxInFlight)
+        self.size = self.initial
+        self.backwardSlack = backwardSlack
+    }
+
+    /// Classifies the read of `length` bytes at `offset` and adapts the window.
+    public mutating func observe(offset: Int64, length: Int) -> Access {
+        let end = offset + Int64(length)
+        guard let frontier = readFrontier else {
+            readFrontier = end
+            return .first
+        }
+        if offset >= frontier - backwardSlack && offset <= frontier + Int64(size) {
+            size = min(maximum, size * 2)
+            readFrontier = max(frontier, end)
+            return .sequential
+        }
+        size = initial
+        readFrontier = end
+        return .farSeek
+    }
+
+    /// The ranges to fetch now for a read of `readOffset..<readEnd`, given that bytes
+    /// `readOffset..<coveredUntil` are already fetched or in flight (`coveredUntil == readOffset` when
+    /// nothing covers the read's start), `inFlight` parts are running, and the file has `fileSize` bytes.
+    /// Parts needed by the read itself are always planned; read-ahead parts only within the free slots.
+    public func plan(readOffset: Int64, readEnd: Int64, coveredUntil: Int64, inFlight: Int,
+                     fileSize: Int64) -> [Range<Int64>] {
+        let start = max(readOffset, coveredUntil)
+        let needed = min(readEnd, fileSize)
+        let target = min(fileSize, readEnd + Int64(size))
+        guard start < target else { return [] }
+        let demand = start < needed
+        // Hysteresis: with the read covered, wait until less than half the window is left ahead.
+        if !demand && start - readEnd >= Int64(size / 2) { return [] }
+        let slots = maxInFlight - inFlight
+        let partSize = Int64(min(maxPart, max(initial, size / maxInFlight)))
+        var ranges: [Range<Int64>] = []
+        var cursor = start
+        while cursor < target && (cursor < needed || ranges.count < slots) {
+            var end = min(target, cursor + partSize)
+            // A small tail joins this part rather than costing a request of its own.
+            if target - end < partSize / 4 && target - cursor <= Int64(maxPart) { end = target }
+            ranges.append(cursor..<end)
+            cursor = end
+        }
+        return ranges
+    }
+}

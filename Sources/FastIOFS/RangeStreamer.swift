@@ -1,0 +1,246 @@
+import FastIO
+import Foundation
+
+/// Serves the reads of one open file handle from ranges fetched ahead on a shared thread pool.
+///
+/// Invariants:
+/// - every fetch asks for `versionID` (the version seen at open), so a handle never mixes versions;
+/// - fetched-ahead memory is always covered by a `ReadBudget` reservation; when none can be had, the
+///   read fetches just its own bytes directly (so reads never wait for budget and never deadlock);
+/// - parts are sorted, never overlap, and are dropped once consumed, once left `backwardSlack` behind
+///   the reader, on a far seek, or at `close`;
+/// - a read waiting for an in-flight part blocks on `condition` until the part completes; a failed
+///   part throws its errno on the read that needs its bytes (and is dropped, so a retry refetches).
+/// All mutable state is guarded by `condition` (hence `@unchecked Sendable`).
+final class RangeStreamer: @unchecked Sendable {
+    struct Source: Sendable {
+        let api: any FastIOAPI
+        let profile: StorageProfile
+        let nodeID: String
+        let versionID: String?
+        let fileSize: Int64
+    }
+
+    /// One range being fetched or fetched. All fields are guarded by the streamer's `condition`
+    /// (hence `@unchecked Sendable`: the fetch job hands it back under that lock).
+    private final class Part: @unchecked Sendable {
+        let range: Range<Int64>
+        var buffer: SegmentBuffer?
+        var error: FSError?
+        var done = false
+        var consumed: Int64 = 0
+        init(range: Range<Int64>) { self.range = range }
+    }
+
+    let source: Source
+    private let pool: FetchThreadPool
+    private let budget: ReadBudget
+    private let condition = NSCondition()
+    private var window: PrefetchWindow
+    private var parts: [Part] = []
+    private var inFlight = 0
+    private var closed = false
+    private var directReadCount = 0
+    private var fetchCount = 0
+
+    init(source: Source, window: PrefetchWindow, pool: FetchThreadPool, budget: ReadBudget) {
+        self.source = source
+        self.window = window
+        self.pool = pool
+        self.budget = budget
+    }
+
+    /// Reads up to `size` bytes at `offset` and hands them to `reply` exactly once (short only at EOF).
+    func read(offset: Int64, size: Int, reply: (UnsafeRawBufferPointer) -> Void) throws(FSError) {
+        guard offset >= 0 else { throw FSError(EINVAL) }
+        let end = min(offset + Int64(max(0, size)), source.fileSize)
+        guard offset < end else {
+            reply(UnsafeRawBufferPointer(start: nil, count: 0))
+            return
+        }
+        condition.lock()
+        guard !closed else {
+            condition.unlock()
+            throw FSError(EBADF)
+        }
+        if window.observe(offset: offset, length: Int(end - offset)) == .farSeek {
+            parts.removeAll { !$0.range.overlaps(offset..<end) }
+        }
+        guard schedule(readOffset: offset, readEnd: end) else {
+            directReadCount += 1
+            condition.unlock()
+            try directRead(offset: offset, end: end, reply: reply)
+            return
+        }
+        let pieces: [SegmentBuffer]
+        do {
+            pieces = try waitForPieces(offset: offset, end: end)
+        } catch let error {
+            condition.unlock()
+            if error.errno == EAGAIN {  // a part vanished under us (another reader's far seek)
+                try directRead(offset: offset, end: end, reply: reply)
+                return
+            }
+            throw error
+        }
+        condition.unlock()
+        Self.assemble(pieces, offset: offset, end: end, reply: reply)
+    }
+
+    /// Drops every part; reads after this fail with EBADF.
+    func close() {
+        condition.lock()
+        closed = true
+        parts.removeAll()
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// (range requests started on the pool, reads served by a direct fetch), for tests.
+    var statistics: (fetches: Int, directReads: Int) {
+        condition.lock()
+        defer { condition.unlock() }
+        return (fetchCount, directReadCount)
+    }
+
+    // MARK: - under `condition`
+
+    /// Starts the parts the window plans; false when the read's own bytes could not be budgeted.
+    private func schedule(readOffset: Int64, readEnd: Int64) -> Bool {
+        let coveredUntil = coverage(from: readOffset)
+        let plan = window.plan(readOffset: readOffset, readEnd: readEnd, coveredUntil: coveredUntil,
+                               inFlight: inFlight, fileSize: source.fileSize)
+        for planned in plan {
+            let isDemand = planned.lowerBound < readEnd
+            let range = clipped(planned)
+            guard !range.isEmpty else { return !isDemand }
+            let length = Int(range.count)
+            guard let reservation = budget.reserve(wanted: length, minimum: isDemand ? length : min(length, 64 << 10))
+            else { return !isDemand }
+            start(range.lowerBound..<(range.lowerBound + Int64(reservation.bytes)), reservation: reservation)
+            if reservation.bytes < length || range != planned { break }
+        }
+        return coverage(from: readOffset) >= readEnd
+    }
+
+    /// `range` cut short where an existing part begins (empty when one already holds its start).
+    private func clipped(_ range: Range<Int64>) -> Range<Int64> {
+        var upper = range.upperBound
+        for part in parts {
+            if part.range.contains(range.lowerBound) { return range.lowerBound..<range.lowerBound }
+            if part.range.lowerBound > range.lowerBound { upper = min(upper, part.range.lowerBound) }
+        }
+        return range.lowerBound..<upper
+    }
+
+    /// One past the contiguous run of parts from `offset` (`offset` itself when none holds it).
+    private func coverage(from offset: Int64) -> Int64 {
+        var position = offset
+        for part in parts where part.range.contains(position) { position = part.range.upperBound }
+        return position
+    }
+
+    private func start(_ range: Range<Int64>, reservation: ReadBudget.Reservation) {
+        let part = Part(range: range)
+        let index = parts.firstIndex { $0.range.lowerBound > range.lowerBound } ?? parts.count
+        parts.insert(part, at: index)
+        inFlight += 1
+        fetchCount += 1
+        let source = self.source
+        pool.submit { [self] in
+            var buffer: SegmentBuffer?
+            var failure: FSError?
+            do throws(FSError) {
+                let segment = try SegmentBuffer(offset: range.lowerBound, capacity: Int(range.count),
+                                                reservation: reservation)
+                do {
+                    try segment.fill { memory in
+                        try source.api.read(source.profile, nodeID: source.nodeID, versionID: source.versionID,
+                                            offset: range.lowerBound, into: memory)
+                    }
+                } catch {
+                    throw FSError.from(error)
+                }
+                buffer = segment
+            } catch {
+                failure = error
+            }
+            condition.lock()
+            part.buffer = buffer
+            part.error = failure
+            part.done = true
+            inFlight -= 1
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    /// Waits until the parts holding `offset..<end` are done; returns their buffers in order and
+    /// drops what the reader has left behind. Throws a part's error, or EAGAIN when a part vanished.
+    private func waitForPieces(offset: Int64, end: Int64) throws(FSError) -> [SegmentBuffer] {
+        while true {
+            guard !closed else { throw FSError(EBADF) }
+            var pieces: [(Part, SegmentBuffer)] = []
+            var position = offset
+            var pending = false
+            while position < end {
+                guard let part = parts.first(where: { $0.range.contains(position) }) else { throw FSError(EAGAIN) }
+                guard part.done else {
+                    pending = true
+                    break
+                }
+                guard let buffer = part.buffer else {
+                    parts.removeAll { $0 === part }
+                    throw part.error ?? FSError(EIO)
+                }
+                pieces.append((part, buffer))
+                if buffer.end < part.range.upperBound { break }  // short: end of file came early
+                position = part.range.upperBound
+            }
+            if pending {
+                condition.wait()
+                continue
+            }
+            for (part, _) in pieces {
+                part.consumed += min(end, part.range.upperBound) - max(offset, part.range.lowerBound)
+            }
+            let behind = (window.readFrontier ?? 0) - window.backwardSlack
+            parts.removeAll { $0.done && ($0.consumed >= Int64($0.range.count) || $0.range.upperBound <= behind) }
+            return pieces.map(\.1)
+        }
+    }
+
+    // MARK: - outside the lock
+
+    private static func assemble(_ pieces: [SegmentBuffer], offset: Int64, end: Int64,
+                                 reply: (UnsafeRawBufferPointer) -> Void) {
+        if pieces.count == 1 {
+            reply(pieces[0].bytes(from: offset, to: end))
+            return
+        }
+        let joined = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(end - offset), alignment: 16)
+        defer { joined.deallocate() }
+        var filled = 0
+        for piece in pieces {
+            let bytes = piece.bytes(from: offset + Int64(filled), to: end)
+            guard bytes.count > 0, let base = bytes.baseAddress else { break }
+            joined.baseAddress!.advanced(by: filled).copyMemory(from: base, byteCount: bytes.count)
+            filled += bytes.count
+            if piece.end < end && piece.end < piece.offset + Int64(piece.capacity) { break }
+        }
+        reply(UnsafeRawBufferPointer(rebasing: joined[0..<filled]))
+    }
+
+    private func directRead(offset: Int64, end: Int64, reply: (UnsafeRawBufferPointer) -> Void) throws(FSError) {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(end - offset), alignment: 16)
+        defer { buffer.deallocate() }
+        let count: Int
+        do {
+            count = try source.api.read(source.profile, nodeID: source.nodeID, versionID: source.versionID,
+                                        offset: offset, into: buffer)
+        } catch {
+            throw FSError.from(error)
+        }
+        reply(UnsafeRawBufferPointer(rebasing: buffer[0..<min(max(0, count), buffer.count)]))
+    }
+}

@@ -1,0 +1,9 @@
+/// An API object that counts the requests it sent, keyed by route template (e.g. `GET storage/list`).
+///
+/// Invariant: counts only grow and `requestCounts()` is safe to call from any thread. FastIOFS exposes
+/// them as JSON in the root's `user.fastio.requests` xattr when the API object conforms; the FastIO
+/// client conforms retroactively (`extension FastIOClient: RequestCounting {}`), since FastIO cannot
+/// import FastIOFS.
+public protocol RequestCounting {
+    func requestCounts() -> [String: Int]
+}

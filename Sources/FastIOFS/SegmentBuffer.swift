@@ -1,0 +1,49 @@
+import Foundation
+
+/// Fetched bytes of one range of one file version, in memory mapped for it alone (so freeing it
+/// returns the pages to the system at once and RSS follows the read budget).
+///
+/// Invariants: written only by the fetch that fills it, before it is published under the streamer's
+/// lock, and read-only afterwards (hence `@unchecked Sendable`); `count <= capacity`; its budget
+/// reservation is released when the buffer is freed.
+final class SegmentBuffer: @unchecked Sendable {
+    let offset: Int64
+    let capacity: Int
+    private(set) var count = 0
+    private let base: UnsafeMutableRawPointer?
+    private let reservation: ReadBudget.Reservation?
+
+    init(offset: Int64, capacity: Int, reservation: ReadBudget.Reservation?) throws(FSError) {
+        self.offset = offset
+        self.capacity = capacity
+        self.reservation = reservation
+        if capacity == 0 {
+            base = nil
+            return
+        }
+        let mapped = mmap(nil, capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        guard let mapped, mapped != MAP_FAILED else { throw FSError(ENOMEM) }
+        base = mapped
+    }
+
+    deinit {
+        if let base { munmap(base, capacity) }
+        reservation?.release()
+    }
+
+    /// Runs `body` on the whole buffer and records how many bytes it filled.
+    func fill(_ body: (UnsafeMutableRawBufferPointer) throws -> Int) rethrows {
+        count = min(capacity, max(0, try body(UnsafeMutableRawBufferPointer(start: base, count: capacity))))
+    }
+
+    /// The valid bytes from file offset `from` up to `to` (clamped to what was filled).
+    func bytes(from: Int64, to: Int64) -> UnsafeRawBufferPointer {
+        let start = Int(max(0, from - offset))
+        let end = Int(min(Int64(count), to - offset))
+        guard let base, start < end else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: base + start, count: end - start)
+    }
+
+    /// One past the last valid file offset.
+    var end: Int64 { offset + Int64(count) }
+}
