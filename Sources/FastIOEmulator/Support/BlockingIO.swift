@@ -1,0 +1,52 @@
+import Dispatch
+import Foundation
+
+/// Runs blocking file work off the cooperative thread pool.
+enum BlockingIO {
+    private static let queue = DispatchQueue(label: "fastio-emulator.blocking-io", attributes: .concurrent)
+
+    static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                do { continuation.resume(returning: try work()) } catch { continuation.resume(throwing: error) }
+            }
+        }
+    }
+}
+
+/// A POSIX file descriptor opened for writing; every write loops until all bytes are written.
+final class FileSink {
+    let fd: Int32
+    private(set) var written: Int64 = 0
+
+    init(path: String) throws {
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        if fd < 0 { throw POSIXFailure("open \(path)") }
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw POSIXFailure("write")
+            }
+            offset += n
+        }
+        written += Int64(bytes.count)
+    }
+
+    func syncAndClose() throws {
+        if fsync(fd) != 0 { let e = POSIXFailure("fsync"); close(fd); throw e }
+        close(fd)
+    }
+
+    func abandon() { close(fd) }
+}
+
+/// An errno-carrying failure of a POSIX call.
+struct POSIXFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ what: String) { description = "\(what): \(String(cString: strerror(errno)))" }
+}
