@@ -92,7 +92,7 @@ struct CurlTransfer {
         switch (method, body) {
         case (.get, _):
             setLong(handle, CURLOPT_HTTPGET, 1)
-        case (_, .none):
+        case (_, .none), (_, .bytes([])):
             setLong(handle, CURLOPT_POST, 1)
             _ = ccurl_easy_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, 0)
             _ = ccurl_easy_setopt_str(handle, CURLOPT_COPYPOSTFIELDS, "")

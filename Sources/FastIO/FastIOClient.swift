@@ -42,9 +42,9 @@ public final class FastIOClient: FastIOAPI, Sendable {
     // MARK: - Request execution
 
     /// Sends `request` with retries and returns the decoded payload (always an object).
-    func call(_ request: APIRequest) throws -> JSONValue {
-        let body = try send(request)
-        switch APIEnvelope.payload(status: body.status, body: body.data, route: request.route) {
+    func call(_ request: APIRequest, body: StreamedBody? = nil, acceptAfterRetry: Set<Int> = []) throws -> JSONValue {
+        let response = try send(request, body: body, acceptAfterRetry: acceptAfterRetry)
+        switch APIEnvelope.payload(status: response.status, body: response.data, route: request.route) {
         case .success(let payload): return payload
         case .failure(let error): throw error
         }
@@ -56,20 +56,35 @@ public final class FastIOClient: FastIOAPI, Sendable {
         var data: Data
     }
 
+    /// A request body streamed from disk; `make` is called once per attempt.
+    struct StreamedBody {
+        var contentType: String
+        var make: () -> UploadBodySource
+    }
+
     /// Sends `request` with retries; returns the first 2xx answer or throws the final failure.
-    func send(_ request: APIRequest, streamedBody: (() throws -> UploadBodySource)? = nil,
-              contentType: String? = nil, timeoutOverride: Double? = nil) throws -> RawResponse {
+    /// A status in `acceptAfterRetry` seen after a retried attempt counts as success (a DELETE
+    /// whose first, lost, answer had already done the work).
+    func send(_ request: APIRequest, body: StreamedBody? = nil, acceptAfterRetry: Set<Int> = []) throws -> RawResponse {
         let started = ContinuousClock.now
         var state = RetryPolicy.State()
+        var retried = false
         while true {
-            let source = try streamedBody?()
-            let attempt = sendOnce(request, source: source, contentType: contentType, timeoutOverride: timeoutOverride)
+            let source = body?.make()
+            let attempt = sendOnce(request, source: source, contentType: body?.contentType)
+            if let readError = source?.readError {
+                throw FastIOError(kind: .localFile, message: "cannot read the file being uploaded: "
+                                  + String(cString: strerror(readError)), route: request.route, errno: EIO)
+            }
             let failure: RetryPolicy.Failure
             let error: FastIOError
             switch attempt {
             case .success(let response):
                 return response
             case .failure(let attemptFailure, let attemptError):
+                if retried, let status = attemptError.httpStatus, acceptAfterRetry.contains(status) {
+                    return RawResponse(status: 200, headers: [:], data: Data(#"{"result":true}"#.utf8))
+                }
                 guard let attemptFailure else { throw attemptError }
                 failure = attemptFailure
                 error = attemptError
@@ -79,6 +94,7 @@ public final class FastIOClient: FastIOAPI, Sendable {
                                                       elapsed: elapsed, jitter: Double.random(in: 0..<1))
             guard case .retry(let delay) = decision else { throw error }
             configuration.retry.record(failure, delay: delay, into: &state)
+            retried = true
             logger.debug("retrying \(request.route) in \(Int(delay * 1000)) ms after: \(error)")
             Self.sleep(seconds: delay)
         }
@@ -91,8 +107,7 @@ public final class FastIOClient: FastIOAPI, Sendable {
         case failure(RetryPolicy.Failure?, FastIOError)
     }
 
-    private func sendOnce(_ request: APIRequest, source: UploadBodySource?, contentType: String?,
-                          timeoutOverride: Double?) -> AttemptResult {
+    private func sendOnce(_ request: APIRequest, source: UploadBodySource?, contentType: String?) -> AttemptResult {
         var headers = [authorizationHeaderLine, "Accept: application/json"]
         var body = CurlTransfer.Body.none
         if let source {
@@ -102,10 +117,10 @@ public final class FastIOClient: FastIOAPI, Sendable {
             body = .bytes(Array(URLEncoding.query(form).utf8))
             headers.append("Content-Type: application/x-www-form-urlencoded")
         }
-        let isStreamed = source != nil
+        // Streamed uploads have no total limit (their length is open); the stall guard bounds them.
+        let total = source == nil ? configuration.jsonRequestTimeout : nil
         var transfer = CurlTransfer(method: request.method, url: base + "/" + request.target, headers: headers,
-                                    body: body, limits: limits(serverWait: request.serverWait,
-                                                               total: isStreamed ? timeoutOverride : (timeoutOverride ?? configuration.jsonRequestTimeout)))
+                                    body: body, limits: limits(serverWait: request.serverWait, total: total))
         transfer.acceptCompressed = true
         transfer.bufferSize = 64 * 1024
         transfer.userAgent = configuration.userAgent

@@ -14,6 +14,8 @@ public struct FastIOError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidResponse
         /// Bad local setup: credentials, endpoint, arguments.
         case configuration
+        /// A local file (an upload's source) could not be read.
+        case localFile
     }
 
     public var kind: Kind
@@ -41,7 +43,7 @@ public struct FastIOError: Error, Sendable, Equatable, CustomStringConvertible {
             self.errno = errno ?? ErrnoMapping.errno(for: failure)
         case .api:
             self.errno = errno ?? ErrnoMapping.errno(httpStatus: httpStatus, apiCode: apiCode)
-        case .invalidResponse:
+        case .invalidResponse, .localFile:
             self.errno = errno ?? EIO
         case .configuration:
             self.errno = errno ?? EINVAL
@@ -69,7 +71,7 @@ public struct FastIOError: Error, Sendable, Equatable, CustomStringConvertible {
         if let route { parts.append(route + ":") }
         switch kind {
         case .transport(let failure): parts.append(failure.description)
-        case .configuration, .invalidResponse, .api: break
+        case .configuration, .invalidResponse, .api, .localFile: break
         }
         if let httpStatus { parts.append("HTTP \(httpStatus)") }
         parts.append(message)

@@ -29,7 +29,7 @@ struct TransportTests {
                                   configuration: fastTestConfiguration())
         let (result, seconds) = measure { Result { try client.authCheck() } }
         guard case .failure(let error as FastIOError) = result else { Issue.record("expected an error"); return }
-        #expect(error.errno == ETIMEDOUT)
+        #expect(error.errno == ETIMEDOUT, "\(error)")
         #expect(seconds < 5)
     }
 
@@ -133,7 +133,7 @@ struct TransportTests {
         let calls = Atomic<Int>(0)
         let server = try TestHTTPServer { _ in
             if calls.add(1, ordering: .relaxed).newValue == 1 {
-                let reset = Int(Date().timeIntervalSince1970) + 1
+                let reset = Int(Date().timeIntervalSince1970) + 2
                 return .json(#"{"result":false,"error":{"code":1671,"text":"calm","error_code":"APP_ENHANCE_CALM"}}"#, status: 429,
                              headers: ["x-ve-limit-avail": "0", "x-ve-limit-expires": String(reset)])
             }
@@ -144,7 +144,7 @@ struct TransportTests {
                                   configuration: fastTestConfiguration(retry: RetryPolicy()))
         let (id, seconds) = try measure { try client.authCheck() }
         #expect(id == "2947763503651577469")
-        #expect(seconds >= 0.2 && seconds < 3)
+        #expect(seconds >= 0.9 && seconds < 3.5)
     }
 
     @Test func endlessRateLimitEndsInEAGAIN() throws {

@@ -5,8 +5,9 @@ import Synchronization
 /// A tiny HTTP/1.1 server on 127.0.0.1:0 for transport tests: keep-alive, scripted answers, and
 /// misbehaviours (never answering). One thread accepts; one thread serves each connection.
 ///
-/// Invariant: `stop()` closes the listening socket and every connection, so no test thread is left
-/// blocked; the server never outlives its test (`deinit` stops it too).
+/// Invariant: `stop()` shuts every socket down, waits until the server's threads have exited, and only
+/// then are the descriptors closed (each by the thread that owns it), so a descriptor number is never
+/// closed twice or used after another test reused it; `deinit` stops it too.
 final class TestHTTPServer: Sendable {
     struct Request: Sendable {
         var method: String
@@ -40,12 +41,15 @@ final class TestHTTPServer: Sendable {
         var requests: [Request] = []
         var acceptedConnections = 0
         var stopped = false
+        var activeThreads = 0
+        var listenerClosed = false
     }
 
     let port: Int
     private let listener: Int32
     private let state = Mutex(State())
     private let handler: @Sendable (Request) -> Reply
+    private let accepting: Bool
 
     /// - Parameter acceptConnections: false leaves connections in the listen backlog unaccepted.
     init(acceptConnections: Bool = true, handler: @escaping @Sendable (Request) -> Reply) throws {
@@ -68,8 +72,17 @@ final class TestHTTPServer: Sendable {
         }
         port = Int(UInt16(bigEndian: address.sin_port))
         listener = fd
+        accepting = acceptConnections
         if acceptConnections {
-            let thread = Thread { [self] in acceptLoop() }
+            state.withLock { $0.activeThreads += 1 }
+            let thread = Thread { [self] in
+                acceptLoop()
+                state.withLock { s in
+                    close(listener)
+                    s.listenerClosed = true
+                    s.activeThreads -= 1
+                }
+            }
             thread.start()
         }
     }
@@ -81,16 +94,24 @@ final class TestHTTPServer: Sendable {
     var acceptedConnections: Int { state.withLock { $0.acceptedConnections } }
 
     func stop() {
-        let fds: [Int32] = state.withLock { s in
-            if s.stopped { return [] }
+        // Shut down under the lock: a descriptor is closed only under the same lock, so it cannot be
+        // closed (and its number reused elsewhere) between the snapshot and the shutdown.
+        let first = state.withLock { s -> Bool in
+            if s.stopped { return false }
             s.stopped = true
-            let all = s.connections
-            s.connections = []
-            return all
+            for fd in s.connections { shutdown(fd, Int32(SHUT_RDWR)) }
+            if !s.listenerClosed { shutdown(listener, Int32(SHUT_RDWR)) }
+            return true
         }
-        for fd in fds { shutdown(fd, Int32(SHUT_RDWR)); close(fd) }
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
+        guard first else { return }
+        let deadline = Date().addingTimeInterval(5)
+        while state.withLock({ $0.activeThreads }) > 0 && Date() < deadline { usleep(2000) }
+        if !accepting {
+            state.withLock { s in
+                close(listener)
+                s.listenerClosed = true
+            }
+        }
     }
 
     private func acceptLoop() {
@@ -104,10 +125,18 @@ final class TestHTTPServer: Sendable {
                 if s.stopped { return false }
                 s.connections.append(fd)
                 s.acceptedConnections += 1
+                s.activeThreads += 1
                 return true
             }
             guard keep else { close(fd); return }
-            let thread = Thread { [self] in serve(fd) }
+            let thread = Thread { [self] in
+                serve(fd)
+                state.withLock { s in
+                    s.connections.removeAll { $0 == fd }
+                    close(fd)
+                    s.activeThreads -= 1
+                }
+            }
             thread.start()
         }
     }
