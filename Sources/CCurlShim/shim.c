@@ -7,6 +7,7 @@ CURLcode ccurl_easy_setopt_ptr(CURL *h, CURLoption o, void *v)             { ret
 CURLcode ccurl_easy_setopt_str(CURL *h, CURLoption o, const char *v)       { return curl_easy_setopt(h, o, v); }
 CURLcode ccurl_easy_setopt_datacb(CURL *h, CURLoption o, ccurl_data_cb cb) { return curl_easy_setopt(h, o, cb); }
 CURLcode ccurl_easy_setopt_xferinfocb(CURL *h, ccurl_xferinfo_cb cb)       { return curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, cb); }
+CURLcode ccurl_easy_setopt_seekcb(CURL *h, ccurl_seek_cb cb)                { return curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, cb); }
 CURLcode ccurl_easy_getinfo_long(CURL *h, CURLINFO i, long *out)           { return curl_easy_getinfo(h, i, out); }
 CURLcode ccurl_easy_getinfo_off_t(CURL *h, CURLINFO i, curl_off_t *out)    { return curl_easy_getinfo(h, i, out); }
 CURLSHcode ccurl_share_setopt_long(CURLSH *s, CURLSHoption o, long v)      { return curl_share_setopt(s, o, v); }

@@ -12,6 +12,10 @@ CURLcode ccurl_easy_setopt_ptr(CURL *_Nonnull h, CURLoption o, void *_Nullable v
 CURLcode ccurl_easy_setopt_str(CURL *_Nonnull h, CURLoption o, const char *_Nullable v);
 CURLcode ccurl_easy_setopt_datacb(CURL *_Nonnull h, CURLoption o, ccurl_data_cb _Nullable cb);
 CURLcode ccurl_easy_setopt_xferinfocb(CURL *_Nonnull h, ccurl_xferinfo_cb _Nullable cb);
+/// CURLOPT_SEEKFUNCTION has its own callback type; libcurl needs it to rewind a streamed upload
+/// body when it resends on a reused connection the server had closed.
+typedef int (*ccurl_seek_cb)(void *_Nullable ud, curl_off_t offset, int origin);
+CURLcode ccurl_easy_setopt_seekcb(CURL *_Nonnull h, ccurl_seek_cb _Nullable cb);
 CURLcode ccurl_easy_getinfo_long(CURL *_Nonnull h, CURLINFO i, long *_Nonnull out);
 CURLcode ccurl_easy_getinfo_off_t(CURL *_Nonnull h, CURLINFO i, curl_off_t *_Nonnull out);
 CURLSHcode ccurl_share_setopt_long(CURLSH *_Nonnull s, CURLSHoption o, long v);

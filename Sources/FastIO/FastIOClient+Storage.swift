@@ -1,0 +1,50 @@
+extension FastIOClient {
+    /// Page sizes the listing endpoint accepts (others are snapped by the server anyway).
+    static func snappedPageSize(_ requested: Int) -> Int {
+        requested <= 100 ? 100 : (requested <= 250 ? 250 : 500)
+    }
+
+    public func listFolder(_ profile: StorageProfile, folderID: String, pageSize: Int, cursor: String?) throws -> FolderPage {
+        let route = "GET storage/list"
+        var query = [("sort_by", "name"), ("sort_dir", "asc"), ("page_size", String(Self.snappedPageSize(pageSize)))]
+        if let cursor, !cursor.isEmpty { query.append(("cursor", cursor)) }
+        let payload = try call(APIRequest(.get, "\(profile.pathPrefix)/storage/\(Self.nodeSegment(folderID))/list/",
+                                          route: route, query: query))
+        let rawItems = payload["nodes"]?["items"]?.arrayValue ?? payload["nodes"]?.arrayValue
+            ?? payload["items"]?.arrayValue ?? []
+        var items: [RemoteNode] = []
+        items.reserveCapacity(rawItems.count)
+        for raw in rawItems {
+            if let node = RemoteNode(json: raw) {
+                items.append(node)
+            } else {
+                logger.warning("skipping a listing entry without id or name in \(profile) folder \(folderID)")
+            }
+        }
+        let pagination = payload["pagination"]
+        var next = pagination?["next_cursor"]?.stringValue
+        if pagination?["has_more"]?.boolValue == false || next?.isEmpty == true { next = nil }
+        return FolderPage(items: items, nextCursor: next)
+    }
+
+    public func nodeDetails(_ profile: StorageProfile, nodeID: String) throws -> RemoteNode {
+        let route = "GET storage/details"
+        let payload = try call(APIRequest(.get, "\(profile.pathPrefix)/storage/\(Self.nodeSegment(nodeID))/details/",
+                                          route: route))
+        let json = payload["node"] ?? payload["nodes"]?.arrayValue?.first ?? payload
+        guard let node = RemoteNode(json: json) else {
+            throw FastIOError(kind: .invalidResponse, message: "node details without id or name", route: route)
+        }
+        return node
+    }
+
+    public func pollActivity(profileID: String, wait: Int, lastActivity: String?) throws -> ActivityPoll {
+        let seconds = min(max(wait, 0), 95)
+        var query = [("wait", String(seconds)), ("updated", "1")]
+        if let lastActivity, !lastActivity.isEmpty { query.append(("lastactivity", lastActivity)) }
+        var request = APIRequest(.get, "activity/poll/\(Self.segment(profileID))/", route: "GET activity/poll",
+                                 query: query)
+        request.serverWait = Double(seconds)
+        return ActivityPoll(json: try call(request))
+    }
+}
