@@ -74,6 +74,6 @@ let package = Package(
         .testTarget(name: "FastIOEmulatorUnitTests", dependencies: ["FastIOEmulator"], swiftSettings: strict),
         .testTarget(name: "FastIOTests", dependencies: ["FastIO", "EmulatorHarness"], swiftSettings: strict),
         .testTarget(name: "FastIOFSTests", dependencies: ["FastIOFS", "FastIO"], swiftSettings: strict),
-        .testTarget(name: "MountTests", dependencies: ["EmulatorHarness"], swiftSettings: strict),
+        .testTarget(name: "MountTests", dependencies: ["EmulatorHarness", "CFuseShim"], swiftSettings: strict),
     ]
 )

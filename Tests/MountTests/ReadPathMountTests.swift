@@ -1,9 +1,8 @@
 import EmulatorHarness
+import CFuseShim  // only for <sys/xattr.h>
 import Foundation
-import Testing
-#if canImport(Glibc)
 import Glibc
-#endif
+import Testing
 
 /// Per-operation tests of the read path through the real kernel: `fastiofs` mounted on a real emulator.
 @Suite(.enabled(if: FuseAvailability.shouldRun), .timeLimit(.minutes(5)))

@@ -1,7 +1,6 @@
+import CFuseShim  // only for <sys/xattr.h>, which Glibc's module does not export
 import Foundation
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Thin, errno-preserving wrappers over the system calls the tests make through the kernel.
 struct SyscallError: Error, Equatable, CustomStringConvertible {
@@ -12,14 +11,14 @@ struct SyscallError: Error, Equatable, CustomStringConvertible {
 
 enum POSIX {
     static func stat(_ path: String) throws -> Glibc.stat {
-        var st = Glibc.stat()
-        guard Glibc.stat(path, &st) == 0 else { throw SyscallError(errno: errno, call: "stat \(path)") }
+        var st = Glibc.stat.init()
+        guard systemStat(path, &st) == 0 else { throw SyscallError(errno: errno, call: "stat \(path)") }
         return st
     }
 
     static func lstat(_ path: String) throws -> Glibc.stat {
-        var st = Glibc.stat()
-        guard Glibc.lstat(path, &st) == 0 else { throw SyscallError(errno: errno, call: "lstat \(path)") }
+        var st = Glibc.stat.init()
+        guard systemLstat(path, &st) == 0 else { throw SyscallError(errno: errno, call: "lstat \(path)") }
         return st
     }
 
@@ -99,3 +98,7 @@ enum XAttr {
         return buf[0..<n].split(separator: 0).map { String(decoding: $0.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
     }
 }
+
+/// The libc calls under names that do not collide with `POSIX.stat`/`POSIX.lstat`.
+private func systemStat(_ path: String, _ st: inout Glibc.stat) -> Int32 { stat(path, &st) }
+private func systemLstat(_ path: String, _ st: inout Glibc.stat) -> Int32 { lstat(path, &st) }

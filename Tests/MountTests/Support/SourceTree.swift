@@ -24,9 +24,9 @@ enum SourceTree {
         write("small/empty.txt", Data())
         write("small/one.bin", Data([0x2A]))
         for size in [4095, 4096, 4097, 1_048_579] {
-            write("sizes/\(size).bin", Fixtures.pseudoRandom(count: size, seed: UInt64(size)))
+            write("sizes/\(size).bin", Data.pseudoRandom(count: size, seed: UInt64(size)))
         }
-        write("big/random.bin", Fixtures.pseudoRandom(count: bigSize, seed: 7))
+        write("big/random.bin", Data.pseudoRandom(count: bigSize, seed: 7))
         write("deep/a/b/c/d/leaf.txt", Data("leaf\n".utf8))
         for i in 0..<manyCount { write(String(format: "many/f%05d.txt", i), Data("entry \(i)\n".utf8)) }
         for i in 0..<20 {
