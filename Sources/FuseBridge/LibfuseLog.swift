@@ -12,6 +12,8 @@ enum LibfuseLog {
     private struct State {
         var logger: Logger?
         var lastError: String?
+        /// libfuse often logs one line in several calls ("unknown option(s): `", "-o ", "x'", "\n").
+        var pendingLine = ""
     }
 
     private static let state = Mutex(State())
@@ -29,12 +31,17 @@ enum LibfuseLog {
         }
     }
 
-    fileprivate static func record(level: fuse_log_level, message: String) {
-        let logger = state.withLock { state in
-            if level.rawValue <= FUSE_LOG_ERR.rawValue { state.lastError = message }
-            return state.logger
+    /// Collects fragments and logs each completed line once.
+    fileprivate static func record(level: fuse_log_level, fragment: String) {
+        let (logger, message): (Logger?, String?) = state.withLock { state in
+            state.pendingLine += fragment
+            guard state.pendingLine.hasSuffix("\n") else { return (nil, nil) }
+            let line = String(state.pendingLine.dropLast())
+            state.pendingLine = ""
+            if level.rawValue <= FUSE_LOG_ERR.rawValue { state.lastError = line }
+            return (state.logger, line)
         }
-        guard let logger else { return }
+        guard let logger, let message else { return }
         switch level {
         case FUSE_LOG_EMERG, FUSE_LOG_ALERT, FUSE_LOG_CRIT: logger.critical("libfuse: \(message)")
         case FUSE_LOG_ERR: logger.error("libfuse: \(message)")
@@ -50,7 +57,6 @@ private func libfuseLogFunction(_ level: fuse_log_level, _ format: UnsafePointer
     guard let format, let arguments else { return }
     var buffer = [CChar](repeating: 0, count: 1024)
     _ = vsnprintf(&buffer, buffer.count, format, arguments)
-    var message = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    while message.hasSuffix("\n") { message.removeLast() }
-    LibfuseLog.record(level: level, message: message)
+    let fragment = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    LibfuseLog.record(level: level, fragment: fragment)
 }

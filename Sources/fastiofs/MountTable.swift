@@ -32,10 +32,22 @@ enum MountTable {
 
 /// stat-based facts about a mountpoint.
 enum MountpointProbe {
-    /// A FUSE mount whose daemon died: every access fails with ENOTCONN.
+    /// A FUSE mount whose daemon died: every request fails with ENOTCONN. Probed with statvfs (statfs), which
+    /// always reaches the filesystem; stat may still succeed from the kernel's attribute cache.
     static func isStale(_ path: String) -> Bool {
-        var st = stat()
-        return stat(path, &st) != 0 && errno == ENOTCONN
+        var st = statvfs()
+        return statvfs(path, &st) != 0 && errno == ENOTCONN
+    }
+}
+
+/// Processes that are running (a zombie has exited: only its parent has not collected it yet).
+enum ProcessState {
+    static func isRunning(_ pid: pid_t) -> Bool {
+        guard kill(pid, 0) == 0 else { return false }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        let state = stat[stat.index(after: close)...].split(separator: " ").first
+        return state != "Z" && state != "X"
     }
 }
 

@@ -32,7 +32,7 @@ struct UnmountCommand: ParsableCommand {
         let deadline = Date().addingTimeInterval(60)
         var running = daemons
         while !running.isEmpty {
-            running = running.filter { kill($0, 0) == 0 }
+            running = running.filter(ProcessState.isRunning)
             if running.isEmpty { break }
             guard Date() < deadline else {
                 throw CommandFailure("\(path) is unmounted but its daemon (pid \(running.map(String.init).joined(separator: ", "))) has not exited after 60 s")
