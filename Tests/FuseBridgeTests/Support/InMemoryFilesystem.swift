@@ -46,6 +46,16 @@ final class InMemoryFilesystem: FilesystemOperations {
     }
 
     let counters = Mutex(Counters())
+
+    /// When `target > 0`, reads of big/ entries block until `target` of them are in flight at once
+    /// (or 10 s pass), recording the highest concurrency seen: proof that slow requests overlap.
+    struct ReadGate {
+        var target = 0
+        var inFlight = 0
+        var maxInFlight = 0
+    }
+
+    let readGate = Mutex(ReadGate())
     private let content: [UInt8] = (0..<InMemoryFilesystem.helloSize).map(InMemoryFilesystem.helloByte)
 
     // MARK: tree
@@ -156,6 +166,7 @@ final class InMemoryFilesystem: FilesystemOperations {
             let end = min(start + size, content.count)
             content[start..<end].withUnsafeBytes(reply)
         default:
+            waitAtGate()
             let bytes = Array(repeating: UInt8(ascii: "x"), count: Int(attributes(ino)?.size ?? 0))
             let start = min(Int(offset), bytes.count)
             bytes[start..<min(start + size, bytes.count)].withUnsafeBytes(reply)
@@ -210,6 +221,18 @@ final class InMemoryFilesystem: FilesystemOperations {
             state.destroyed = true
             state.lookupsAtDestroy = state.lookups
         }
+    }
+
+    private func waitAtGate() {
+        let target = readGate.withLock { gate in
+            guard gate.target > 0 else { return 0 }
+            gate.inFlight += 1
+            gate.maxInFlight = max(gate.maxInFlight, gate.inFlight)
+            return gate.target
+        }
+        guard target > 0 else { return }
+        for _ in 0..<1000 where readGate.withLock({ $0.maxInFlight < target }) { usleep(10_000) }
+        readGate.withLock { $0.inFlight -= 1 }
     }
 
     // MARK: handles
