@@ -37,6 +37,8 @@ final class InMemoryFilesystem: FilesystemOperations {
 
     struct Counters {
         var lookups: [UInt64: UInt64] = [:]
+        /// LOOKUP requests answered per inode (never decremented, unlike `lookups`).
+        var lookupRequests: [UInt64: Int] = [:]
         var underflows = 0
         var destroyed = false
         var lookupsAtDestroy: [UInt64: UInt64]?
@@ -99,6 +101,7 @@ final class InMemoryFilesystem: FilesystemOperations {
     func lookup(parent: UInt64, name: String) throws(FSError) -> Entry {
         guard let children = children(of: parent) else { throw FSError(ENOTDIR) }
         guard let ino = children.first(where: { $0.0 == name })?.1 else { throw FSError(ENOENT) }
+        counters.withLock { $0.lookupRequests[ino, default: 0] += 1 }
         addReference(ino)
         return entry(ino)
     }
