@@ -11,6 +11,7 @@ swift build -c release --product fastio-emulator >/dev/null
 BIN="$(swift build -c release --show-bin-path)/fastio-emulator"
 
 WORK="$(mktemp -d /tmp/fastio-bench.XXXXXX)"
+chmod 755 "$WORK"
 EMU_PID=""; NGINX_PID=""
 cleanup() {
   [ -n "$EMU_PID" ] && kill "$EMU_PID" 2>/dev/null && wait "$EMU_PID" 2>/dev/null || true

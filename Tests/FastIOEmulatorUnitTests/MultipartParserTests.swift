@@ -6,7 +6,7 @@ struct MultipartParserTests {
     static let body = Array((
         "preamble\r\n--XyZ\r\nContent-Disposition: form-data; name=\"order\"\r\n\r\n3\r\n"
         + "--XyZ\r\nContent-Disposition: form-data; name=\"chunk\"; filename=\"chunk.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-        + "ab\r\n--Xy\r\n--XyZZ tail bytes\r\n--XyZ--\r\nepilogue").utf8)
+        + "ab\r\n--Xy\r\n--XyYZ tail bytes\r\n--XyZ--\r\nepilogue").utf8)
 
     static func parse(splitEvery n: Int) throws -> [(String?, [UInt8])] {
         var parser = MultipartParser(boundary: "XyZ")
@@ -34,7 +34,7 @@ struct MultipartParserTests {
         #expect(parts[0].0 == "order")
         #expect(String(decoding: parts[0].1, as: UTF8.self) == "3")
         #expect(parts[1].0 == "chunk")
-        #expect(String(decoding: parts[1].1, as: UTF8.self) == "ab\r\n--Xy\r\n--XyZZ tail bytes")
+        #expect(String(decoding: parts[1].1, as: UTF8.self) == "ab\r\n--Xy\r\n--XyYZ tail bytes")
     }
 
     @Test func missingClosingBoundaryIsAnError() throws {

@@ -22,15 +22,20 @@ extension Router {
         try noteName(name)
         let bytes = try noteContent(c.param("content") ?? "")
         let stored = try emulator.blobs.store(bytes: bytes)
-        return try await db.write { db -> Reply in
-            let parent = try NodeLookup.folder(db, scope, raw)
-            let now = emulator.clock.next()
-            let n = try Tree.create(db, storage: scope.storageId, parent: parent, name: name, type: "note",
-                                    content: Tree.Content(blob: stored.hash, size: stored.size, uploadId: nil), creator: me.id, now: now)
-            try ActivityLog.storage(db, emulator, scope: scope, nodes: [n.id], parents: [parent], event: "file_added", objectId: n.id,
-                                    user: me.id, data: [("name", .string(name)), ("size", .int(stored.size))])
-            return .ok(try nodeReply(db, scope, n.id, key: "note"))
+        let content = Tree.Content(blob: stored.hash, size: stored.size, uploadId: nil)
+        let pairs = try await db.write { db in
+            try self.insertNote(db, scope, parentRef: raw, name: name, content: content, user: me.id)
         }
+        return .ok(pairs)
+    }
+
+    private func insertNote(_ db: Database, _ scope: Scope, parentRef: String, name: String, content: Tree.Content, user: String) throws -> [(String, JSON)] {
+        let parent = try NodeLookup.folder(db, scope, parentRef)
+        let now = emulator.clock.next()
+        let n = try Tree.create(db, storage: scope.storageId, parent: parent, name: name, type: "note", content: content, creator: user, now: now)
+        try ActivityLog.storage(db, emulator, scope: scope, nodes: [n.id], parents: [parent], event: "file_added", objectId: n.id,
+                                user: user, data: [("name", .string(name)), ("size", .int(content.size))])
+        return try nodeReply(db, scope, n.id, key: "note")
     }
 
     func updateNote(_ c: Call, _ scope: Scope, id: String) async throws -> Reply {

@@ -33,8 +33,10 @@ enum Envelope {
     }
 
     static func response(_ status: HTTPResponse.Status, _ json: JSON) -> Response {
+        let bytes = json.bytes()
         var buffer = ByteBuffer()
-        buffer.writeString(json.serialized())
+        buffer.reserveCapacity(bytes.count)
+        buffer.writeBytes(bytes)
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         return Response(status: status, headers: headers, body: .init(byteBuffer: buffer))

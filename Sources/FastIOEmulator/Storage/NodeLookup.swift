@@ -3,7 +3,7 @@ import GRDB
 /// Resolution of node ids in a scope: `root`, canonical or hyphenated OpaqueIds, subtree confinement.
 enum NodeLookup {
     static func fetch(_ db: Database, _ id: String) throws -> NodeRow? {
-        try Row.fetchOne(db, sql: "SELECT * FROM nodes WHERE id = ?", arguments: [id]).map(NodeRow.init)
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM nodes WHERE id = ?"), arguments: [id]).map(NodeRow.init)
     }
 
     /// True if `id` lies strictly below `folder` (following parents).
@@ -79,7 +79,7 @@ enum NodeLookup {
 
     static func nameTaken(_ db: Database, storage: String, parent: String, name: String, except: String? = nil) throws -> NodeRow? {
         try Row.fetchOne(
-            db, sql: "SELECT * FROM nodes WHERE storage_id = ? AND parent_id = ? AND name = ? AND trashed = 0 AND id != ?",
+            db.cachedStatement(sql: "SELECT * FROM nodes WHERE storage_id = ? AND parent_id = ? AND name = ? AND trashed = 0 AND id != ?"),
             arguments: [storage, parent, name, except ?? ""]
         ).map(NodeRow.init)
     }

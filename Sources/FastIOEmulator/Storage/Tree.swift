@@ -19,20 +19,21 @@ enum Tree {
         let id = Identifiers.opaque("2")
         let mime = type == "note" ? ("text/markdown", "text") : MimeTypes.lookup(name)
         let version = content != nil ? Identifiers.opaque("3") : nil
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO nodes(id, storage_id, parent_id, name, type, size, blob, version_id, mimetype, mimecategory,
                     created, modified, trashed, creator, upload_id, target_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 id, storage, parent, name, type, content?.size, content?.blob, version,
                 type == "folder" ? nil : mime.0, type == "folder" ? nil : mime.1, now, now, creator, content?.uploadId, targetId,
             ])
         if let content, let version {
-            try db.execute(
-                sql: "INSERT INTO versions(id, node_id, number, created, operation, size, hash, name, blob) VALUES (?, ?, 1, ?, 'create', ?, ?, ?, ?)",
-                arguments: [version, id, now, content.size, content.blob, name, content.blob])
+            try db.cachedStatement(
+                sql: "INSERT INTO versions(id, node_id, number, created, operation, size, hash, name, blob) VALUES (?, ?, 1, ?, 'create', ?, ?, ?, ?)"
+            ).execute(arguments: [version, id, now, content.size, content.blob, name, content.blob])
         }
         try touch(db, parent, now: now)
         return try NodeLookup.fetch(db, id)!
@@ -40,7 +41,7 @@ enum Tree {
 
     /// Folder `modified` follows changes of its direct children.
     static func touch(_ db: Database, _ folder: String, now: Int64) throws {
-        if folder != "root" { try db.execute(sql: "UPDATE nodes SET modified = ? WHERE id = ?", arguments: [now, folder]) }
+        if folder != "root" { try db.cachedStatement(sql: "UPDATE nodes SET modified = ? WHERE id = ?").execute(arguments: [now, folder]) }
     }
 
     /// Replaces a file's content with a new version; returns the new version id.

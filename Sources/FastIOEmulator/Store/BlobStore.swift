@@ -30,9 +30,9 @@ struct BlobStore: Sendable {
     /// Moves a finished, fsynced temp file into the store under its hash (or drops it if already present).
     func commit(temp: String, hash: String) throws {
         let final = path(for: hash)
-        let dir = (final as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        if FileManager.default.fileExists(atPath: final) {
+        let dir = String(final[..<final.lastIndex(of: "/")!])
+        if mkdir(dir, 0o755) != 0 && errno != EEXIST { throw POSIXFailure("mkdir \(dir)") }
+        if access(final, F_OK) == 0 {
             unlink(temp)
         } else if rename(temp, final) != 0 {
             throw POSIXFailure("rename blob")
@@ -134,7 +134,12 @@ struct MultiHasher {
 }
 
 extension Sequence where Element == UInt8 {
-    var hex: String { map { String(format: "%02x", $0) }.joined() }
+    var hex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for b in self { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
 }
 
 extension Digest {

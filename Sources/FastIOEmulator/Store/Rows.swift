@@ -77,11 +77,12 @@ struct NodeRow: Sendable {
     var isFolder: Bool { type == "folder" }
     var hasContent: Bool { type == "file" || type == "note" }
 
+    /// Decodes by position: rows must come from `SELECT * FROM nodes` / `SELECT nodes.*, …` (schema column order).
     init(row: Row) {
-        id = row["id"]; storageId = row["storage_id"]; parentId = row["parent_id"]; name = row["name"]; type = row["type"]
-        size = row["size"]; blob = row["blob"]; versionId = row["version_id"]; mimetype = row["mimetype"]
-        mimecategory = row["mimecategory"]; created = row["created"]; modified = row["modified"]
-        trashed = row["trashed"]; creator = row["creator"]; uploadId = row["upload_id"]; targetId = row["target_id"]
+        id = row[0]; storageId = row[1]; parentId = row[2]; name = row[3]; type = row[4]
+        size = row[5]; blob = row[6]; versionId = row[7]; mimetype = row[8]
+        mimecategory = row[9]; created = row[10]; modified = row[11]
+        trashed = row[12]; creator = row[14]; uploadId = row[15]; targetId = row[16]
     }
 }
 

@@ -34,12 +34,15 @@ enum Identifiers {
     /// The display form: a hyphen every 5 characters.
     static func display(_ canonical: String) -> String {
         if canonical == "root" || canonical == "trash" { return canonical }
-        var out = ""
-        for (i, c) in canonical.enumerated() {
-            if i > 0, i % 5 == 0 { out.append("-") }
-            out.append(c)
+        var out: [UInt8] = []
+        out.reserveCapacity(36)
+        var i = 0
+        for b in canonical.utf8 {
+            if i > 0, i % 5 == 0 { out.append(UInt8(ascii: "-")) }
+            out.append(b)
+            i += 1
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Canonicalizes an input id (hyphens removed, lowercase); nil when it is not a well-formed OpaqueId.

@@ -5,15 +5,40 @@ import Synchronization
 enum Timestamps {
     static func nowMicros() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000_000) }
 
+    /// `Y-m-d H:i:s` for whole seconds (proleptic Gregorian, UTC) and the microsecond remainder.
     private static func components(_ micros: Int64) -> (String, Int64) {
         let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
-        var t = time_t(seconds)
-        var tmValue = tm()
-        gmtime_r(&t, &tmValue)
-        let s = String(
-            format: "%04d-%02d-%02d %02d:%02d:%02d", Int(tmValue.tm_year) + 1900, Int(tmValue.tm_mon) + 1,
-            Int(tmValue.tm_mday), Int(tmValue.tm_hour), Int(tmValue.tm_min), Int(tmValue.tm_sec))
-        return (s, micros - seconds * 1_000_000)
+        let frac = micros - seconds * 1_000_000
+        var days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secOfDay = seconds - days * 86_400
+        // Civil-from-days (Howard Hinnant).
+        days += 719_468
+        let era = (days >= 0 ? days : days - 146_096) / 146_097
+        let doe = days - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        var out: [UInt8] = []
+        out.reserveCapacity(19)
+        func put(_ v: Int64, _ width: Int) {
+            var digits = [UInt8](repeating: UInt8(ascii: "0"), count: width)
+            var x = v
+            var i = width - 1
+            while i >= 0 { digits[i] = UInt8(ascii: "0") + UInt8(x % 10); x /= 10; i -= 1 }
+            out.append(contentsOf: digits)
+        }
+        put(year, 4); out.append(UInt8(ascii: "-")); put(month, 2); out.append(UInt8(ascii: "-")); put(day, 2)
+        out.append(UInt8(ascii: " "))
+        put(secOfDay / 3600, 2); out.append(UInt8(ascii: ":")); put(secOfDay / 60 % 60, 2); out.append(UInt8(ascii: ":")); put(secOfDay % 60, 2)
+        return (String(decoding: out, as: UTF8.self), frac)
+    }
+
+    private static func sixDigits(_ v: Int64) -> String {
+        let s = String(v)
+        return String(repeating: "0", count: max(0, 6 - s.count)) + s
     }
 
     /// `2026-05-18 19:26:25 UTC`
@@ -22,7 +47,7 @@ enum Timestamps {
     /// `2026-07-23 19:29:17.959200 UTC`
     static func micro(_ micros: Int64) -> String {
         let (s, frac) = components(micros)
-        return s + "." + String(format: "%06d", Int(frac)) + " UTC"
+        return s + "." + sixDigits(frac) + " UTC"
     }
 
     /// `2025-01-28T10:00:00+00:00`
