@@ -98,7 +98,7 @@ extension Router {
         let upload = try from.map { try Router.uploadId(fromJSON: $0) }
         return try await db.write { db -> Reply in
             let n = try NodeLookup.liveNode(db, scope, id)
-            if n.type == "note", upload != nil { throw APIError.invalid("Cannot update a Note with this endpoint; use updatenote.") }
+            if n.type == "note" { throw APIError.invalid("Cannot update a Note with this endpoint") }
             try NodeLookup.requireNotLockedByOther(db, n.id, user: me.id)
             let now = emulator.clock.next()
             if let newName, newName != n.name {

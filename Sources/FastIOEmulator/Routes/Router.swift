@@ -28,13 +28,13 @@ struct Router: Sendable {
         case 4 where s[0] == "org" && s[2] == "create" && s[3] == "workspace": return try await on(.post) { try await createWorkspace(c, org: s[1]) }
         case 4 where s[0] == "org" && s[2] == "list" && s[3] == "workspaces": return try await on(.get) { try await orgWorkspaces(c, org: s[1]) }
         case 3 where s[0] == "workspace" && s[2] == "details": return try await on(.get) { try await workspaceDetails(c, s[1]) }
-        case 4 where s[0] == "workspace" && s[2] == "members" && s[3] == "list": return try await on(.get) { try await membersList(c, kind: "workspace", s[1]) }
+        case 4 where (s[0] == "workspace" || s[0] == "share") && s[2] == "members" && s[3] == "list":
+            return try await on(.get) { try await membersList(c, kind: s[0], s[1]) }
         case 4 where (s[0] == "workspace" || s[0] == "share") && s[2] == "members":
             return try await on(.post, .delete) { m == .post ? try await memberAdd(c, kind: s[0], s[1], who: s[3]) : try await memberRemove(c, kind: s[0], s[1], who: s[3]) }
         case 4 where s[0] == "workspace" && s[2] == "create" && s[3] == "share": return try await on(.post) { try await createShare(c, workspace: s[1]) }
         case 4 where s[0] == "workspace" && s[2] == "list" && s[3] == "shares": return try await on(.get) { try await workspaceShares(c, s[1]) }
         case 3 where s[0] == "share" && s[2] == "details": return try await on(.get) { try await shareDetails(c, s[1]) }
-        case 4 where s[0] == "share" && s[2] == "members" && s[3] == "list": return try await on(.get) { try await membersList(c, kind: "share", s[1]) }
         case 2 where s == ["activity", "poll"]: return try await on(.get) { try await activityPoll(c, profile: nil) }
         case 3 where s[0] == "activity" && s[1] == "poll": return try await on(.get) { try await activityPoll(c, profile: s[2]) }
         case 2 where s == ["events", "search"]: return try await on(.get) { try await eventsSearch(c) }

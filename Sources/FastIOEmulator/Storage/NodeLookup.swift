@@ -70,9 +70,9 @@ enum NodeLookup {
         }
     }
 
-    /// Name rules: 1-255 characters, no `/`, no NUL, not `.` or `..`.
+    /// Name rules: 1-255 characters, no NUL, not `.` or `..` (`/` is allowed: the real rule is unknown and the mount escapes it).
     static func validateName(_ name: String) throws {
-        if name.isEmpty || name.count > 255 || name.contains("/") || name.contains("\0") || name == "." || name == ".." {
+        if name.isEmpty || name.count > 255 || name.contains("\0") || name == "." || name == ".." {
             throw APIError.invalid("Invalid name.", param: "name")
         }
     }
