@@ -21,6 +21,10 @@ enum DemoSeed {
         let guide = try blob("# Guide\n\nNested files live here.\n")
         let deep = try blob("deep inside\n")
         let sharedNote = try blob("This folder is shared as demo-share.\n")
+        defer {
+            for c in [readme, hello, todo, guide, deep, sharedNote] { store.blobs.pins.unpin(c.blob) }
+            store.blobs.pins.unpin(bin.hash)
+        }
         try store.pool.write { db in
             let ws = try Profiles.createWorkspace(db, folderName: "demo", name: "Demo", description: "Demo workspace", owner: owner)
             let now = Timestamps.nowMicros()

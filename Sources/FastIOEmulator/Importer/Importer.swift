@@ -33,6 +33,7 @@ public struct Importer: Sendable {
             contents[e.path] = try store.blobs.assembleUnsynced(source: e.path)
         }
         sync()
+        defer { for (hash, _) in contents.values { store.blobs.pins.unpin(hash) } }
         let owner = try store.primaryUserId
         var folders = 0
         var files = 0

@@ -48,7 +48,11 @@ extension Router {
         guard up.status == "complete" || up.status == "stored", let blob = up.sha256 else {
             throw APIError.invalid("Upload is not complete.", param: "from")
         }
-        return Tree.Content(blob: blob, size: emulator.blobs.size(of: blob) ?? 0, uploadId: up.id)
+        // A stored session's content lives on only while some version still uses it (blob garbage collection).
+        guard let size = emulator.blobs.size(of: blob) else {
+            throw APIError.invalid("The content of this upload session is no longer available.", param: "from")
+        }
+        return Tree.Content(blob: blob, size: size, uploadId: up.id)
     }
 
     func addFile(_ c: Call, _ scope: Scope, parent raw: String) async throws -> Reply {
@@ -176,16 +180,19 @@ extension Router {
 
     func emptyTrash(_ c: Call, _ scope: Scope) async throws -> Reply {
         let me = try c.me
-        return try await db.write { db -> Reply in
+        let freed = try await db.write { db -> Set<String> in
+            var freed = Set<String>()
             let items = try Row.fetchAll(db, sql: "SELECT * FROM nodes WHERE storage_id = ? AND trashed = 1", arguments: [scope.storageId]).map(NodeRow.init)
             for n in items {
                 if let root = scope.rootFolder, !(try NodeLookup.isInside(db, n.id, folder: root)) { continue }
                 try ActivityLog.storage(db, emulator, scope: scope, nodes: [n.id], parents: [n.parentId], event: n.isFolder ? "folder_deleted" : "file_deleted",
                                         objectId: n.id, user: me.id, data: [("name", .string(n.name)), ("purged", true)])
-                try Tree.purge(db, n.id)
+                freed.formUnion(try Tree.purge(db, n.id))
             }
-            return .ok([("job", .null)])
+            return freed
         }
+        await emulator.collectBlobs(freed)
+        return .ok([("job", .null)])
     }
 
     func restore(_ c: Call, _ scope: Scope, id: String) async throws -> Reply {
@@ -203,15 +210,16 @@ extension Router {
 
     func purge(_ c: Call, _ scope: Scope, id: String) async throws -> Reply {
         let me = try c.me
-        return try await db.write { db -> Reply in
+        let freed = try await db.write { db -> Set<String> in
             let n = try NodeLookup.node(db, scope, id)
             guard n.trashed == 1 else { throw APIError.invalid("Node is not in trash.") }
             try NodeLookup.requireNotLockedByOther(db, n.id, user: me.id)
             try ActivityLog.storage(db, emulator, scope: scope, nodes: [n.id], parents: [n.parentId], event: n.isFolder ? "folder_deleted" : "file_deleted",
                                     objectId: n.id, user: me.id, data: [("name", .string(n.name)), ("purged", true)])
-            try Tree.purge(db, n.id)
-            return .ok([("job", .null)])
+            return try Tree.purge(db, n.id)
         }
+        await emulator.collectBlobs(freed)
+        return .ok([("job", .null)])
     }
 
     static func versionJSON(_ row: Row) -> JSON {

@@ -23,8 +23,10 @@ extension Router {
         let bytes = try noteContent(c.param("content") ?? "")
         let stored = try emulator.blobs.store(bytes: bytes)
         let content = Tree.Content(blob: stored.hash, size: stored.size, uploadId: nil)
-        let pairs = try await db.write { db in
-            try self.insertNote(db, scope, parentRef: raw, name: name, content: content, user: me.id)
+        let pairs = try await emulator.referencing(stored.hash) {
+            try await db.write { db in
+                try self.insertNote(db, scope, parentRef: raw, name: name, content: content, user: me.id)
+            }
         }
         return .ok(pairs)
     }
@@ -46,7 +48,7 @@ extension Router {
         if let name { try noteName(name) }
         let stored = try content.map { try emulator.blobs.store(bytes: try noteContent($0)) }
         let ifVersion = c.param("if_version_id").flatMap { $0.isEmpty ? nil : Identifiers.canonical($0) ?? $0 }
-        return try await db.write { db -> Reply in
+        return try await emulator.referencing(stored?.hash) { try await db.write { db -> Reply in
             let n = try NodeLookup.liveNode(db, scope, id)
             guard n.type == "note" else { throw APIError.invalid("Node is not a note.") }
             try NodeLookup.requireNotLockedByOther(db, n.id, user: me.id)
@@ -68,6 +70,6 @@ extension Router {
             try ActivityLog.storage(db, emulator, scope: scope, nodes: [n.id], parents: [n.parentId], event: "file_updated", objectId: n.id,
                                     user: me.id, data: [("name", .string(name ?? n.name))])
             return .ok(try nodeReply(db, scope, n.id, key: "note"))
-        }
+        } }
     }
 }

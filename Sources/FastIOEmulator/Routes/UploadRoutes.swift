@@ -278,20 +278,23 @@ extension Router {
             return up
         }
         try? FileManager.default.removeItem(atPath: emulator.blobs.uploadDir(up.id))
+        if let blob = up.sha256 { await emulator.collectBlobs([blob]) }
         return .top([])
     }
 
     private func uploadCancelAll(_ c: Call) async throws -> Reply {
         let me = try c.me
-        let ids = try await db.write { db -> [String] in
+        let (ids, blobs) = try await db.write { db -> ([String], Set<String>) in
             let ids = try String.fetchAll(db, sql: "SELECT id FROM uploads WHERE user_id = ?", arguments: [me.id])
+            let blobs = Set(try String.fetchAll(db, sql: "SELECT sha256 FROM uploads WHERE user_id = ? AND sha256 IS NOT NULL", arguments: [me.id]))
             for id in ids {
                 try db.execute(sql: "DELETE FROM upload_chunks WHERE upload_id = ?", arguments: [id])
                 try db.execute(sql: "DELETE FROM uploads WHERE id = ?", arguments: [id])
             }
-            return ids
+            return (ids, blobs)
         }
         for id in ids { try? FileManager.default.removeItem(atPath: emulator.blobs.uploadDir(id)) }
+        await emulator.collectBlobs(blobs)
         return .top([("deleted", .int(Int64(ids.count)))])
     }
 }

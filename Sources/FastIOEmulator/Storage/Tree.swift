@@ -94,19 +94,23 @@ enum Tree {
         try touch(db, node.parentId, now: now)
     }
 
-    /// Permanently removes a node and everything below it (rows only; blobs stay content-addressed).
-    static func purge(_ db: Database, _ id: String) throws {
+    /// Permanently removes a node and everything below it; returns the blob hashes its versions used, to be handed
+    /// to `Emulator.collectBlobs` once this transaction has committed.
+    @discardableResult
+    static func purge(_ db: Database, _ id: String) throws -> Set<String> {
         let all = try String.fetchAll(
             db,
             sql: """
                 WITH RECURSIVE sub(id) AS (SELECT ? UNION ALL SELECT n.id FROM nodes n JOIN sub ON n.parent_id = sub.id)
                 SELECT id FROM sub
                 """, arguments: [id])
+        let blobs = try BlobGarbage.blobs(ofNodes: all, db)
         for n in all {
             try db.execute(sql: "DELETE FROM nodes WHERE id = ?", arguments: [n])
             try db.execute(sql: "DELETE FROM versions WHERE node_id = ?", arguments: [n])
             try db.execute(sql: "DELETE FROM locks WHERE node_id = ?", arguments: [n])
         }
+        return blobs
     }
 
     /// Recursive copy with new ids (content shared by hash); returns the new top node.

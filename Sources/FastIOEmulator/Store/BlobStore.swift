@@ -3,9 +3,11 @@ import Foundation
 
 /// Content-addressed file bodies under DATA/blobs/ab/cdef… (sha256 hex). New content is written under DATA/tmp,
 /// fsynced, then renamed into place, so a crash never leaves a half-visible blob; identical content is stored once.
-/// Upload chunks live under DATA/uploads/<session>/<order>.
+/// Upload chunks live under DATA/uploads/<session>/<order>. A blob file is deleted once no version and no upload
+/// session references it (`BlobGarbage`); hashes returned by `store`/`assemble` are pinned until the caller unpins.
 struct BlobStore: Sendable {
     let root: String
+    let pins = BlobPins()
 
     var tmpDir: String { root + "/tmp" }
 
@@ -28,18 +30,28 @@ struct BlobStore: Sendable {
     func chunkPath(_ id: String, order: Int) -> String { "\(uploadDir(id))/\(order)" }
 
     /// Moves a finished, fsynced temp file into the store under its hash (or drops it if already present).
+    /// Leaves `hash` pinned: the caller unpins once a committed row references it (or it gives up).
     func commit(temp: String, hash: String) throws {
         let final = path(for: hash)
         let dir = String(final[..<final.lastIndex(of: "/")!])
         if mkdir(dir, 0o755) != 0 && errno != EEXIST { throw POSIXFailure("mkdir \(dir)") }
-        if access(final, F_OK) == 0 {
-            unlink(temp)
-        } else if rename(temp, final) != 0 {
+        let failed = pins.pin(hash) {
+            if access(final, F_OK) == 0 { unlink(temp); return 0 }
+            return rename(temp, final)
+        }
+        if failed != 0 {
+            pins.unpin(hash)
             throw POSIXFailure("rename blob")
         }
     }
 
-    /// Stores small in-memory content (notes, seed files); returns (sha256, size).
+    /// Deletes the blob file unless it is pinned; true if it was deleted (or already absent).
+    @discardableResult
+    func removeUnlessPinned(_ hash: String) -> Bool {
+        pins.unlessPinned(hash) { unlink(path(for: hash)) }
+    }
+
+    /// Stores small in-memory content (notes, seed files); returns (sha256, size), pinned.
     func store(bytes: [UInt8]) throws -> (hash: String, size: Int64) {
         let temp = tempPath()
         let sink = try FileSink(path: temp)
@@ -50,7 +62,7 @@ struct BlobStore: Sendable {
         return (hash, Int64(bytes.count))
     }
 
-    /// Streams `sources` (in order) into a new blob while hashing; returns sha256, size and the optional extra digest.
+    /// Streams `sources` (in order) into a new blob while hashing; returns sha256 (pinned), size and the optional extra digest.
     func assemble(sources: [String], extraAlgo: String?) throws -> (hash: String, size: Int64, extra: String?) {
         let temp = tempPath()
         let sink = try FileSink(path: temp)

@@ -58,6 +58,13 @@ enum Schema {
                 CREATE INDEX events_share ON events(share_id, seq);
                 """)
         }
+        m.registerMigration("v2-blob-references") { db in
+            // Blob garbage collection asks "does anything still reference this hash?" after purges and cancels.
+            try db.execute(sql: """
+                CREATE INDEX IF NOT EXISTS versions_blob ON versions(blob);
+                CREATE INDEX IF NOT EXISTS uploads_sha256 ON uploads(sha256);
+                """)
+        }
         return m
     }
 }

@@ -83,12 +83,21 @@ struct UploadSessions: Sendable {
             let message = "Hash mismatch: expected \(algo ?? "sha256") \(expected), computed \(got)."
             try await db.write { db in try setStatus(db, up.id, "assembly_failed", message: message, user: user.id) }
             try? FileManager.default.removeItem(atPath: blobs.uploadDir(up.id))
+            blobs.pins.unpin(assembled.hash)
+            await emulator.collectBlobs([assembled.hash])
             throw APIError.badHash(message)
         }
-        try await db.write { db in
-            try db.execute(sql: "UPDATE uploads SET sha256 = ?, blob = ?, size = COALESCE(size, ?) WHERE id = ?",
-                           arguments: [assembled.hash, assembled.hash, assembled.size, up.id])
-            try setStatus(db, up.id, "complete", user: user.id)
+        do {
+            try await db.write { db in
+                try db.execute(sql: "UPDATE uploads SET sha256 = ?, blob = ?, size = COALESCE(size, ?) WHERE id = ?",
+                               arguments: [assembled.hash, assembled.hash, assembled.size, up.id])
+                try setStatus(db, up.id, "complete", user: user.id)
+            }
+            blobs.pins.unpin(assembled.hash)
+        } catch {
+            blobs.pins.unpin(assembled.hash)
+            await emulator.collectBlobs([assembled.hash])
+            throw error
         }
         try? FileManager.default.removeItem(atPath: blobs.uploadDir(up.id))
         guard up.instanceId != nil else { return }
@@ -130,7 +139,11 @@ struct UploadSessions: Sendable {
                 try setStatus(db, uploadId, "stored", user: user.id)
             }
         } catch let e as APIError {
-            try await db.write { db in try setStatus(db, uploadId, "store_failed", message: e.text, user: user.id) }
+            let blob = try await db.write { db -> String? in
+                try setStatus(db, uploadId, "store_failed", message: e.text, user: user.id)
+                return try String.fetchOne(db, sql: "SELECT sha256 FROM uploads WHERE id = ?", arguments: [uploadId])
+            }
+            if let blob { await emulator.collectBlobs([blob]) }
             if throwOnFailure { throw e }
         }
     }
