@@ -56,50 +56,89 @@ extension Router {
 
     func eventsSearch(_ c: Call) async throws -> Reply {
         let me = try c.me
+        let level = try OutputLevel(c)
         let p = try Pagination.params(c, maxLimit: 250)
         var conditions: [String] = []
         var args: [any DatabaseValueConvertible] = []
         if let u = c.param("user_id") {
-            conditions.append("calling_user = ?"); args.append(u)
+            conditions.append("e.calling_user = ?"); args.append(u)
         } else if let o = c.param("org_id") {
             guard o == emulator.orgId else { throw APIError.invalid("Unknown org", param: "org_id") }
-            conditions.append("org_id = ?"); args.append(o)
+            conditions.append("e.org_id = ?"); args.append(o)
         } else if let w = c.param("workspace_id") {
             let ws = try await db.read { db in try Access.workspace(db, w) }
             guard let ws, try await db.read({ db in try Access.canUseWorkspace(db, ws, user: me.id) }) else {
                 throw APIError.denied("Token scope does not include the requested profile.")
             }
-            conditions.append("workspace_id = ?"); args.append(ws.id)
+            conditions.append("e.workspace_id = ?"); args.append(ws.id)
         } else if let s = c.param("share_id") {
             let share = try await db.read { db in try Access.share(db, s) }
             guard let share, try await db.read({ db in try Access.canUseShare(db, share, user: me.id) }) else {
                 throw APIError.denied("Token scope does not include the requested profile.")
             }
-            conditions.append("share_id = ?"); args.append(share.id)
+            conditions.append("e.share_id = ?"); args.append(share.id)
         } else {
             throw APIError.invalid("Event profile was missing.")
         }
         for (param, column) in [("event", "event"), ("category", "category"), ("subcategory", "sub_category"), ("calling_user_id", "calling_user")] {
-            if let v = c.param(param), !v.isEmpty { conditions.append("\(column) = ?"); args.append(v) }
+            if let v = c.param(param), !v.isEmpty { conditions.append("e.\(column) = ?"); args.append(v) }
         }
-        if let o = c.param("object_id"), !o.isEmpty { conditions.append("object_id = ?"); args.append(Identifiers.display(Identifiers.canonical(o) ?? o)) }
+        if let o = c.param("object_id"), !o.isEmpty { conditions.append("e.object_id = ?"); args.append(Identifiers.display(Identifiers.canonical(o) ?? o)) }
         var minTs: Int64?
         if let v = c.param("created-min"), !v.isEmpty {
             guard let t = Timestamps.parse(v) else { throw APIError.invalid("Invalid created-min", param: "created-min") }
-            minTs = t; conditions.append("created >= ?"); args.append(t)
+            minTs = t; conditions.append("e.created >= ?"); args.append(t)
         }
         if let v = c.param("created-max"), !v.isEmpty {
             guard let t = Timestamps.parse(v) else { throw APIError.invalid("Invalid created-max", param: "created-max") }
             if let minTs, minTs > t { throw APIError.invalid("created-min is greater than created-max") }
-            conditions.append("created <= ?"); args.append(t)
+            conditions.append("e.created <= ?"); args.append(t)
         }
         let sql = "SELECT e.*, u.name AS uname FROM events e LEFT JOIN users u ON u.id = e.calling_user WHERE "
-            + conditions.joined(separator: " AND ") + " ORDER BY seq DESC LIMIT \(p.limit) OFFSET \(p.offset)"
+            + conditions.joined(separator: " AND ") + " ORDER BY e.seq DESC LIMIT \(p.limit) OFFSET \(p.offset)"
         let dbArgs = args.map { $0.databaseValue }
         let events = try await db.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: StatementArguments(dbArgs)).map(Router.eventJSON)
+            try Row.fetchAll(db, sql: sql, arguments: StatementArguments(dbArgs)).map { Router.eventJSON($0, level: level) }
         }
         return .top([("events", .array(events))])
+    }
+
+    /// GET `event/{event_id}/details/`: the caller must have triggered the event or see its workspace/share.
+    func eventDetails(_ c: Call, _ raw: String) async throws -> Reply {
+        let me = try c.me
+        let level = try OutputLevel(c)
+        guard let id = Identifiers.canonical(raw) else { throw APIError.invalid("Event ID missing or not a valid OpaqueId.", param: "event_id") }
+        let event = try await db.read { db -> JSON in
+            guard let row = try Row.fetchOne(
+                db, sql: "SELECT e.*, u.name AS uname FROM events e LEFT JOIN users u ON u.id = e.calling_user WHERE e.id = ?", arguments: [id])
+            else { throw APIError.notFound("No event exists with the provided ID.") }
+            var allowed = (row["calling_user"] as String) == me.id
+            if !allowed, let w: String = row["workspace_id"], let ws = try Access.workspace(db, w) {
+                allowed = try Access.canUseWorkspace(db, ws, user: me.id)
+            }
+            if !allowed, let s: String = row["share_id"], let share = try Access.share(db, s) {
+                allowed = try Access.canUseShare(db, share, user: me.id)
+            }
+            guard allowed else { throw APIError.invalid("You do not have permission to view this event.") }
+            return Router.eventJSON(row, level: level)
+        }
+        return .top([("event", event)])
+    }
+
+    /// Keys kept at each `output` level (events-activity-realtime.md "Compact Responses"); `full` keeps everything.
+    static let terseEventKeys: Set<String> = ["event_id", "event", "category", "object_id", "created"]
+    static let standardEventKeys: Set<String> = terseEventKeys.union([
+        "sub_category", "calling_user", "org_id", "workspace_id", "user_id", "share_id", "acknowledged", "template", "severity",
+        "visibility", "notification",
+    ])
+
+    static func eventJSON(_ row: Row, level: OutputLevel) -> JSON {
+        let full = eventJSON(row)
+        switch level {
+        case .full: return full
+        case .standard: return .object(full.pairs.filter { standardEventKeys.contains($0.0) })
+        case .terse: return .object(full.pairs.filter { terseEventKeys.contains($0.0) })
+        }
     }
 
     static func eventJSON(_ row: Row) -> JSON {
@@ -114,6 +153,9 @@ extension Router {
             if let s: String = row["share_id"] { o.append(("share_id", .string(s))) }
             if let data = JSON.parse(row["data"]) {
                 for (k, v) in data.pairs where !o.contains(where: { $0.0 == k }) { o.append((k, v)) }
+                // The documented example names these `filename` / `file_size`.
+                if let name = data["name"] { o.append(("filename", name)) }
+                if let size = data["size"] { o.append(("file_size", size)) }
             }
             return .object(o)
     }

@@ -85,7 +85,7 @@ extension Router {
     }
 
     func list(_ c: Call, _ scope: Scope, folder raw: String) async throws -> Reply {
-        let terse = c.param("output")?.contains("terse") ?? false
+        let terse = try OutputLevel(c) == .terse
         return try await db.read { db -> Reply in
             let isTrash = raw.lowercased() == "trash"
             let folder = isTrash ? "trash" : try NodeLookup.folder(db, scope, raw)
@@ -126,13 +126,17 @@ extension Router {
     func recent(_ c: Call, _ scope: Scope) async throws -> Reply {
         let type = c.param("type")
         if let t = type, !["file", "folder", "link", "note"].contains(t) { throw APIError.invalid("Invalid type", param: "type") }
+        let terse = try OutputLevel(c) == .terse
         return try await db.read { db -> Reply in
             let folderKey = "\(scope.profileId):recent:\(type ?? "")"
             var cursor: ListCursor?
             var pageSize = ListCursor.snap(try c.int("page_size"))
             if let raw = c.param("cursor"), !raw.isEmpty {
                 guard let cur = ListCursor.decode(raw, emulator.signer), cur.folder == folderKey else {
-                    throw APIError.invalid("Invalid pagination cursor.", param: "cursor")
+                    // storage.md lists 406 (not 400) for a bad cursor on recent/.
+                    var e = APIError.invalid("Invalid pagination cursor.", param: "cursor")
+                    e = APIError(status: .notAcceptable, code: e.code, name: e.name, text: e.text, params: e.params)
+                    throw e
                 }
                 cursor = cur
                 pageSize = cur.pageSize
@@ -150,7 +154,9 @@ extension Router {
                 for row in rows {
                     let node = NodeRow(row: row)
                     if let root = scope.rootFolder, try node.id == root || !NodeLookup.isInside(db, node.id, folder: root) { continue }
-                    items.append(NodeJSON.render(node, scope: scope, lock: Router.lockFrom(row)))
+                    // recent/ items also carry `updated` (storage.md "Recent Files").
+                    let json = NodeJSON.render(node, scope: scope, lock: Router.lockFrom(row), terse: terse)
+                    items.append(.object(json.pairs + [("updated", .string(Timestamps.plain(node.modified)))]))
                 }
                 after = n.flatMap { ListCursor.decode($0, emulator.signer) }
             } while items.isEmpty && next != nil
@@ -188,7 +194,7 @@ extension Router {
 
     func details(_ c: Call, _ scope: Scope, ids raw: String) async throws -> Reply {
         let parts = raw.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        let terse = c.param("output")?.contains("terse") ?? false
+        let terse = try OutputLevel(c) == .terse
         if parts.count == 1 {
             return try await db.read { db -> Reply in
                 let n = try NodeLookup.node(db, scope, raw)

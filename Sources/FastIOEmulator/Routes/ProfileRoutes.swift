@@ -21,7 +21,7 @@ extension Router {
         return .ok([("org", ProfileJSON.org(id: emulator.orgId))])
     }
 
-    private func visibleWorkspaces(_ db: Database, user: String) throws -> [WorkspaceRow] {
+    func visibleWorkspaces(_ db: Database, user: String) throws -> [WorkspaceRow] {
         try Row.fetchAll(
             db,
             sql: """
@@ -88,14 +88,14 @@ extension Router {
         return .ok([("users", .array(users))])
     }
 
-    private func member(_ u: UserRow, permissions: String) -> JSON {
+    func member(_ u: UserRow, permissions: String) -> JSON {
         .obj([("id", .string(u.id)), ("account_type", "human"), ("email_address", .string(u.email)),
               ("first_name", .string(u.name)), ("last_name", "Emulator"), ("permissions", .string(permissions)),
               ("invite", "accepted"), ("notify", "Notify me in app"), ("expires", .null)])
     }
 
     /// (profile id, owner id) of a visible workspace or share.
-    private func profile(_ db: Database, kind: String, _ id: String, user: String) throws -> (String, String) {
+    func profile(_ db: Database, kind: String, _ id: String, user: String) throws -> (String, String) {
         if kind == "workspace" {
             let ws = try Access.requireWorkspace(db, id, user: user)
             return (ws.id, ws.ownerId)

@@ -12,9 +12,10 @@ struct Router: Sendable {
         let s = c.segments
         let m = c.method
         func on(_ methods: HTTPRequest.Method..., run: () async throws -> Reply) async throws -> Reply {
-            guard methods.contains(m) else { throw APIError.wrongMethod }
+            guard methods.contains(m) || (m == .head && methods.contains(.get)) else { throw APIError.wrongMethod }
             return try await run()
         }
+        if !["read", "readnote"].contains(s.last ?? "") { _ = try OutputLevel(c) }
         switch s.count {
         case 2 where s == ["orgs", "list"]: return try await on(.get) { try await orgsList(c) }
         case 3 where s == ["orgs", "list", "external"]: return try await on(.get) { .ok([("orgs", []), ("pagination", Pagination.json(total: 0, limit: 100, offset: 0))]) }
@@ -23,6 +24,14 @@ struct Router: Sendable {
         case 2 where s == ["user", "details"]: return try await on(.get) { try await userDetails(c) }
         case 4 where s == ["user", "me", "list", "shares"]: return try await on(.get) { try await sharesAll(c) }
         case 2 where s == ["workspaces", "all"]: return try await on(.get) { try await workspacesAll(c) }
+        case 2 where s == ["workspaces", "available"]: return try await on(.get) { try await workspacesAvailable(c) }
+        case 2 where s == ["shares", "available"]: return try await on(.get) { try await sharesAll(c) }
+        case 4 where s[0] == "workspaces" && s[1] == "check" && s[2] == "name": return try await on(.get) { try await checkWorkspaceName(c, s[3]) }
+        case 4 where s[0] == "shares" && s[1] == "check" && s[2] == "name": return try await on(.get) { try await checkShareName(c, s[3]) }
+        case 3 where (s[0] == "workspace" || s[0] == "share") && s[2] == "member": return try await on(.delete) { try await leave(c, kind: s[0], s[1]) }
+        case 5 where (s[0] == "workspace" || s[0] == "share") && s[2] == "member" && s[4] == "details":
+            return try await on(.get) { try await memberDetails(c, kind: s[0], s[1], member: s[3]) }
+        case 3 where s[0] == "event" && s[2] == "details": return try await on(.get) { try await eventDetails(c, s[1]) }
         case 2 where s == ["shares", "all"]: return try await on(.get) { try await sharesAll(c) }
         case 3 where s[0] == "org" && s[2] == "details": return try await on(.get) { try await orgDetails(c, s[1]) }
         case 4 where s[0] == "org" && s[2] == "create" && s[3] == "workspace": return try await on(.post) { try await createWorkspace(c, org: s[1]) }
@@ -52,7 +61,7 @@ struct Router: Sendable {
     private func storage(_ c: Call, kind: String, profile: String, rest r: [String], request: Request, context: EmulatorContext) async throws -> Reply {
         let m = c.method
         func on(_ methods: HTTPRequest.Method..., run: () async throws -> Reply) async throws -> Reply {
-            guard methods.contains(m) else { throw APIError.wrongMethod }
+            guard methods.contains(m) || (m == .head && methods.contains(.get)) else { throw APIError.wrongMethod }
             return try await run()
         }
         let scope = try await emulator.db.read { db in

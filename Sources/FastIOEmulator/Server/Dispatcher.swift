@@ -24,12 +24,14 @@ struct Dispatcher: Sendable {
             return r
         case .none: break
         }
-        let response: Response
+        if request.method == .options { return finish(Dispatcher.preflight(), rateKey: rateKey) }
+        var response: Response
         do {
             let reply = try await route(request, context, bearer: bearer)
             switch reply {
             case .json(let status, let pairs, let wrappable):
                 response = Envelope.response(status, Envelope.success(pairs, wrappable: wrappable, mode: emulator.envelope))
+                if request.method == .head { Dispatcher.dropBody(&response) }
             case .raw(let r):
                 response = r
             }
@@ -53,6 +55,24 @@ struct Dispatcher: Sendable {
         r.headers[HTTPField.Name("x-ve-limit-avail")!] = String(avail)
         r.headers[HTTPField.Name("x-ve-limit-max")!] = String(max)
         r.headers[HTTPField.Name("x-ve-limit-expires")!] = String(expires)
+    }
+
+    /// OPTIONS on any path: 204 with the methods and headers the API uses (CORS preflight carries no bearer).
+    static func preflight() -> Response {
+        var headers = HTTPFields()
+        headers[.allow] = "GET, HEAD, POST, DELETE, OPTIONS"
+        headers[.accessControlAllowOrigin] = "*"
+        headers[.accessControlAllowMethods] = "GET, HEAD, POST, DELETE, OPTIONS"
+        headers[.accessControlAllowHeaders] = "Authorization, Content-Type, Range"
+        headers[.accessControlMaxAge] = "600"
+        return Response(status: .noContent, headers: headers)
+    }
+
+    /// HEAD on a JSON route: the GET headers (with the GET body's length), no body.
+    static func dropBody(_ r: inout Response) {
+        let length = r.body.contentLength
+        r.body = .init()
+        if let length { r.headers[.contentLength] = String(length) }
     }
 
     static func bearer(_ header: String?) -> String? {
