@@ -83,6 +83,7 @@ public final class FuseSession: Sendable {
             throw .loopFailed(reason: "cannot install signal handlers")
         }
         control.setLoopThread(pthread_self())
+        TerminationSignals.unblockWakeupInCallingThread()
         let rc = cfuse_session_loop_mt(session, options.cloneFD ? 1 : 0, options.maxThreads, UInt32.max)
         control.setLoopThread(nil)
         fuse_remove_signal_handlers(session)

@@ -15,6 +15,8 @@ struct ForegroundMount {
     let readiness: ReadinessChannel?
 
     func run() -> Int32 {
+        // Before any thread exists: termination signals go to one waiter, not to a random thread.
+        TerminationSignals.blockInEveryThread()
         let daemon = readiness != nil
         if daemon {
             setsid()            // leave the launcher's session: no terminal, no job-control signals
@@ -32,6 +34,10 @@ struct ForegroundMount {
                                                             logger: logger)
             let session = try FuseSession(filesystem: filesystem, options: fuseOptions, logger: logger)
             try session.mount(at: request.mountpoint)
+            TerminationSignals.startWaiter { signal in
+                logger.info("signal \(signal): unmounting")
+                session.requestExit()
+            }
             watchReadiness(session, logger: logger)
             try session.run()
             logger.info("unmounted \(request.mountpoint); exiting")

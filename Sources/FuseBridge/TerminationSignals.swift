@@ -1,0 +1,62 @@
+import Glibc
+
+/// Routes SIGTERM, SIGINT and SIGHUP to one waiting thread instead of whichever thread the kernel
+/// picks.
+///
+/// Why: libfuse's multithreaded loop ends only when its loop thread (in `sem_wait`) or a worker (in
+/// `read` on /dev/fuse) is interrupted. A termination signal delivered to one of our other threads
+/// (fetch pool, curl, poller) interrupts nothing, and the mount would keep running. So every thread
+/// blocks these signals (call `blockInEveryThread()` first thing, before any thread exists: new
+/// threads inherit the mask), `startWaiter` receives them with `sigwait`, and the session's
+/// `requestExit()` wakes the loop thread with a thread-directed SIGHUP, which only it unblocks.
+public enum TerminationSignals {
+    static let routed: [Int32] = [SIGTERM, SIGINT, SIGHUP]
+
+    /// Blocks the termination signals in the calling thread and, by inheritance, every thread it
+    /// creates afterwards.
+    public static func blockInEveryThread() {
+        var set = signalSet()
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+
+    /// Starts a thread that waits for a termination signal and calls `handler(signal)` each time one
+    /// arrives. Requires `blockInEveryThread()` to have run.
+    public static func startWaiter(_ handler: @escaping @Sendable (Int32) -> Void) {
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        let box = Unmanaged.passRetained(WaiterBox(handler))
+        var thread = pthread_t()
+        let rc = pthread_create(&thread, &attributes, { raw in
+            let box = Unmanaged<WaiterBox>.fromOpaque(raw!).takeRetainedValue()
+            var set = TerminationSignals.signalSet()
+            while true {
+                var received: Int32 = 0
+                if sigwait(&set, &received) == 0 { box.handler(received) }
+            }
+        }, box.toOpaque())
+        if rc == 0 { pthread_detach(thread) } else { box.release() }
+    }
+
+    /// Unblocks SIGHUP in the calling thread (the FUSE loop thread), so a thread-directed SIGHUP
+    /// interrupts its `sem_wait` and libfuse's handler ends the loop.
+    static func unblockWakeupInCallingThread() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGHUP)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    }
+
+    static func signalSet() -> sigset_t {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for signal in routed { sigaddset(&set, signal) }
+        return set
+    }
+}
+
+/// Carries the handler into the C thread entry point.
+private final class WaiterBox: @unchecked Sendable {
+    let handler: @Sendable (Int32) -> Void
+    init(_ handler: @escaping @Sendable (Int32) -> Void) { self.handler = handler }
+}
