@@ -6,7 +6,8 @@ import Glibc
 #endif
 
 /// The namespace: workspaces/ and shares/, notes, link nodes, escaped names, daemon mode.
-@Suite(.enabled(if: FuseAvailability.shouldRun), .timeLimit(.minutes(5)))
+extension MountSuites {
+@Suite(.timeLimit(.minutes(5)))
 struct LayoutMountTests {
     @Test func multiProfileLayoutNotesLinksAndEscapedNames() async throws {
         try FuseAvailability.require()
@@ -90,4 +91,5 @@ struct LayoutMountTests {
         #expect(!bad.stderr.isEmpty && !bad.stderr.contains("not-a-valid-token"), "message without the token: \(bad.stderr)")
         #expect(!MountTable.isFastIOFSMounted(at: mnt.path))
     }
+}
 }

@@ -26,10 +26,11 @@ final class MountedFastIOFS: @unchecked Sendable {
                       mountpoint: URL? = nil, timeout: TimeInterval = 30) throws -> MountedFastIOFS {
         let mnt = try mountpoint ?? EmulatorProcess.makeTempDirectory(prefix: "fastiofs-mnt")
         let cache = try EmulatorProcess.makeTempDirectory(prefix: "fastiofs-cache")
+        let previousMounts = MountTable.mountIDs(at: mnt.path)
         let m = try MountedFastIOFS(mountpoint: mnt, cacheDirectory: cache,
                                     apiURL: emulator.baseURL.absoluteString, token: token ?? emulator.primaryToken,
                                     arguments: arguments)
-        try m.waitUntilMounted(timeout: timeout)
+        try m.waitUntilMounted(replacing: previousMounts, timeout: timeout)
         return m
     }
 
@@ -64,10 +65,14 @@ final class MountedFastIOFS: @unchecked Sendable {
 
     var isRunning: Bool { process.isRunning }
 
-    private func waitUntilMounted(timeout: TimeInterval) throws {
+    /// Waits for a new FUSE mount at the mountpoint (not one of `previous`, e.g. a stale mount left by
+    /// a crash) that answers statvfs.
+    private func waitUntilMounted(replacing previous: Set<Int>, timeout: TimeInterval) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            if MountTable.isFastIOFSMounted(at: mountpoint.path) { return }
+            var fs = statvfs()
+            if !MountTable.mountIDs(at: mountpoint.path).subtracting(previous).isEmpty,
+               statvfs(mountpoint.path, &fs) == 0 { return }
             if !process.isRunning {
                 throw MountTestError("fastiofs exited (\(process.terminationStatus)) before mounting:\n\(logTail())")
             }
@@ -143,14 +148,18 @@ struct MountTestError: Error, CustomStringConvertible {
 
 /// Reads /proc/self/mountinfo.
 enum MountTable {
-    static func isFastIOFSMounted(at path: String) -> Bool {
-        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return false }
+    static func isFastIOFSMounted(at path: String) -> Bool { !mountIDs(at: path).isEmpty }
+
+    /// The mount ids of the FUSE mounts at `path` (stacked mounts, e.g. a stale one, give several).
+    static func mountIDs(at path: String) -> Set<Int> {
+        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return [] }
+        var ids: Set<Int> = []
         for line in text.split(separator: "\n") {
             let fields = line.split(separator: " ")
             guard fields.count > 5, let dash = fields.firstIndex(of: "-"), dash + 1 < fields.count else { continue }
             let mnt = fields[4].replacingOccurrences(of: "\\040", with: " ")
-            if mnt == path && fields[dash + 1].hasPrefix("fuse") { return true }
+            if mnt == path && fields[dash + 1].hasPrefix("fuse"), let id = Int(fields[0]) { ids.insert(id) }
         }
-        return false
+        return ids
     }
 }
