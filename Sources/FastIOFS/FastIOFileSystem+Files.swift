@@ -5,7 +5,10 @@ import Foundation
 extension FastIOFileSystem {
     public func open(ino: UInt64, flags: Int32, context: RequestContext) throws(FSError) -> OpenedFile {
         guard nodes.record(ino) != nil else { throw FSError(ENOENT) }
-        if flags & O_ACCMODE != O_RDONLY || flags & O_TRUNC != 0 { throw FSError(EROFS) }
+        if flags & O_ACCMODE != O_RDONLY || flags & O_TRUNC != 0, configuration.readOnly || writes == nil {
+            throw FSError(EROFS)
+        }
+        if let opened = try openThroughSpool(ino: ino, flags: flags) { return opened }
         let record = try freshRecord(ino)
         switch record.metadata.kind {
         case .directory: throw FSError(EISDIR)
@@ -23,6 +26,10 @@ extension FastIOFileSystem {
 
     public func read(ino: UInt64, handle: UInt64, offset: Int64, size: Int,
                      reply: (UnsafeRawBufferPointer) -> Void) throws(FSError) {
+        if let local = try readThroughSpool(ino: ino, offset: offset, size: size) {
+            local.withUnsafeBytes { reply($0) }
+            return
+        }
         guard let streamer = handles.file(handle) else { throw FSError(EBADF) }
         do {
             try streamer.read(offset: offset, size: size, reply: reply)
@@ -32,11 +39,16 @@ extension FastIOFileSystem {
         }
     }
 
-    public func flush(ino: UInt64, handle: UInt64) throws(FSError) {}
+    public func flush(ino: UInt64, handle: UInt64) throws(FSError) {
+        try flushThroughSpool(handle: handle)
+    }
 
-    public func fsync(ino: UInt64, handle: UInt64, dataOnly: Bool) throws(FSError) {}
+    public func fsync(ino: UInt64, handle: UInt64, dataOnly: Bool) throws(FSError) {
+        try fsyncThroughSpool(ino: ino, handle: handle)
+    }
 
     public func release(ino: UInt64, handle: UInt64) {
+        writes?.detach(handle: handle)
         handles.removeFile(handle)?.close()
     }
 }

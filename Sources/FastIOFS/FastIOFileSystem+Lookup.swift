@@ -13,6 +13,11 @@ extension FastIOFileSystem {
             return retainEntry(entry, parent: parent, fetchedAt: listing.fetchedAt)
         }
         guard PosixName.decode(name) != nil else { throw FSError(ENOENT) }
+        if let known = nodes.child(of: parent, named: name), case .pending = known.identity,
+           writes?.file(known.identity) != nil {
+            let entry = ListedEntry(name: name, identity: known.identity, metadata: known.metadata)
+            return retainEntry(entry, parent: parent, fetchedAt: nil)
+        }
         if let known = nodes.child(of: parent, named: name), case .remote(_, let id) = known.identity {
             do {
                 let node = try details(profileIndex: profileIndex, id: id)

@@ -9,6 +9,8 @@ extension FastIOFileSystem {
     static let hashAlgoAttribute = "user.fastio.hash_algo"
     static let mimetypeAttribute = "user.fastio.mimetype"
     static let requestsAttribute = "user.fastio.requests"
+    /// On the mount root: the upload queue, locks held and the last error, as JSON.
+    static let statusAttribute = "user.fastio.status"
 
     public func getxattr(ino: UInt64, name: String) throws(FSError) -> [UInt8] {
         guard name.hasPrefix("user.fastio.") else { throw FSError(ENODATA) }
@@ -27,6 +29,10 @@ extension FastIOFileSystem {
         var values: [String: String] = [:]
         if ino == 1, let counting = api as? any RequestCounting {
             values[Self.requestsAttribute] = Self.json(counting.requestCounts())
+        }
+        if ino == 1 {
+            values[Self.statusAttribute] = writes?.statusJSON()
+                ?? #"{"locks":[],"pending_bytes":0,"pending_files":0,"queue":[],"read_only":true}"#
         }
         guard case .remote(let profileIndex, let id) = record.identity, id != "root" else { return values }
         values[Self.idAttribute] = id

@@ -17,6 +17,8 @@ public final class FastIOFileSystem: FilesystemOperations {
     static let permanentTimeout: Double = 86_400
     /// Lookups list at most this many entries into a cached complete listing.
     static let cachedListingLimit = 20_000
+    /// Seconds `destroy` (unmount, SIGTERM) waits for the upload queue; the journal keeps the rest.
+    static let unmountUploadGrace: Double = 30
 
     let api: any FastIOAPI
     let configuration: MountConfiguration
@@ -35,6 +37,10 @@ public final class FastIOFileSystem: FilesystemOperations {
     let syntheticChildren: [NodeIdentity: [ListedEntry]]
     let mountTime: FSTime
     let handles = HandleTable()
+    /// The write API when the client has one (nil: every change is EROFS).
+    let writer: (any FastIOWriteAPI)?
+    /// The spool, uploader and lock keeper; nil on read-only mounts.
+    let writes: WriteCoordinator?
 
     public init(api: any FastIOAPI, configuration: MountConfiguration, logger: Logger) throws(FSError) {
         self.api = api
@@ -76,6 +82,13 @@ public final class FastIOFileSystem: FilesystemOperations {
             }
         }
         syntheticChildren = children
+        writer = api as? any FastIOWriteAPI
+        if let writer, !configuration.readOnly {
+            writes = try WriteCoordinator(writer: writer, api: api, profiles: profiles, nodes: nodes,
+                                          listings: listings, configuration: configuration, logger: logger)
+        } else {
+            writes = nil
+        }
         logger.info("fastiofs core ready", metadata: [
             "profiles": "\(profiles.map(\.profile.description))", "readOnly": "\(configuration.readOnly)",
         ])
@@ -119,6 +132,7 @@ public final class FastIOFileSystem: FilesystemOperations {
     }
 
     public func destroy() {
+        writes?.shutdown(grace: Self.unmountUploadGrace)
         handles.closeAll()
         pool.shutdown()
     }
@@ -139,7 +153,12 @@ public final class FastIOFileSystem: FilesystemOperations {
 
     func attributes(of record: NodeRecord) -> FileAttributes {
         let linkLength = record.metadata.kind == .symlink ? ((try? linkTarget(of: record))?.utf8.count ?? 0) : 0
-        return attributeBuilder.attributes(ino: record.ino, metadata: record.metadata,
+        var metadata = record.metadata
+        if let local = writes?.overlay(record.identity) {
+            metadata.size = local.size
+            metadata.mtime = local.mtime
+        }
+        return attributeBuilder.attributes(ino: record.ino, metadata: metadata,
                                            writable: record.identity.isRemote, symlinkLength: linkLength)
     }
 
@@ -178,8 +197,18 @@ public final class FastIOFileSystem: FilesystemOperations {
 extension NodeIdentity {
     /// A node of a profile's storage (including the profile root), as opposed to a layout directory.
     var isRemote: Bool {
-        if case .remote = self { return true }
-        return false
+        switch self {
+        case .remote, .pending: return true
+        case .layoutRoot, .workspacesDirectory, .sharesDirectory: return false
+        }
+    }
+
+    /// The profile index of a remote or pending node.
+    var profileIndex: Int? {
+        switch self {
+        case .remote(let profile, _), .pending(let profile, _): return profile
+        case .layoutRoot, .workspacesDirectory, .sharesDirectory: return nil
+        }
     }
 
     /// A server node proper (not a profile root): its metadata comes from and goes stale on the server.

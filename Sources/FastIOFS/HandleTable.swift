@@ -28,6 +28,14 @@ final class HandleTable: Sendable {
         }
     }
 
+    /// A fresh handle number for a file handle kept elsewhere (a write handle without a streamer).
+    func reserve() -> UInt64 {
+        state.withLock { state in
+            defer { state.next += 1 }
+            return state.next
+        }
+    }
+
     func directory(_ handle: UInt64) -> DirectoryStream? { state.withLock { $0.directories[handle] } }
     func file(_ handle: UInt64) -> RangeStreamer? { state.withLock { $0.files[handle] } }
 

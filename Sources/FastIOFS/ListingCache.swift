@@ -67,6 +67,17 @@ public final class ListingCache: Sendable {
         }
     }
 
+    /// Applies a local change to the cached listing of `ino` (if any), keeping its age: our own
+    /// creates, renames and deletes stay visible without listing the folder again.
+    public func patch(_ ino: UInt64, _ change: ([ListedEntry]) -> [ListedEntry]) {
+        state.withLock { state in
+            guard let old = state.listings[ino] else { return }
+            let entries = change(old.entries)
+            state.totalEntries += entries.count - old.entries.count
+            state.listings[ino] = CompleteListing(entries: entries, fetchedAt: old.fetchedAt)
+        }
+    }
+
     public func invalidate(_ ino: UInt64) {
         state.withLock { remove(ino, from: &$0) }
     }

@@ -46,11 +46,16 @@ public struct MountConfiguration: Sendable {
     public var mountpoint: String
     /// Threads fetching ranges for all handles (blocking API calls run on these, never on Swift's pool).
     public var fetchThreads: Int
+    /// Where the write spool and its journal live (`<dir>/write/`); nil: `~/.cache/fastiofs`.
+    /// Pending uploads resume at the next mount with the same directory.
+    public var cacheDirectory: String?
+    /// Files uploaded at once by the write-back uploader.
+    public var uploadWorkers: Int
 
     public init(layout: MountLayout = .multi(workspaces: [], shares: []), mountpoint: String,
                 readOnly: Bool = false, uid: UInt32 = getuid(), gid: UInt32 = getgid(), umask: UInt32 = 0o022,
                 metadataTTL: Double = 10, readAheadBudget: Int = 128 << 20, maxWindow: Int = 32 << 20,
-                fetchThreads: Int = 8) {
+                fetchThreads: Int = 8, cacheDirectory: String? = nil, uploadWorkers: Int = 8) {
         self.layout = layout
         self.mountpoint = mountpoint
         self.readOnly = readOnly
@@ -61,5 +66,7 @@ public struct MountConfiguration: Sendable {
         self.readAheadBudget = max(1 << 20, readAheadBudget)
         self.maxWindow = min(max(256 << 10, maxWindow), self.readAheadBudget)
         self.fetchThreads = max(1, fetchThreads)
+        self.cacheDirectory = cacheDirectory
+        self.uploadWorkers = max(1, uploadWorkers)
     }
 }

@@ -11,6 +11,9 @@ public enum NodeIdentity: Sendable, Hashable {
     case sharesDirectory
     /// A server node (or `root`) in the profile at `profile` of the mount's profile list.
     case remote(profile: Int, id: String)
+    /// A file created on this mount whose upload has not placed it yet (`key` names its spool entry);
+    /// rebound to `.remote` under the same inode once the server gave it an id.
+    case pending(profile: Int, key: String)
 
     /// The key the inode number is derived from, stable across mounts of the same profiles.
     func inodeKey(profiles: [MountedProfile]) -> String {
@@ -19,6 +22,7 @@ public enum NodeIdentity: Sendable, Hashable {
         case .workspacesDirectory: return "fastiofs:/workspaces"
         case .sharesDirectory: return "fastiofs:/shares"
         case .remote(let profile, let id): return "\(profiles[profile].profile.pathPrefix)/\(id)"
+        case .pending(let profile, let key): return "\(profiles[profile].profile.pathPrefix)/pending:\(key)"
         }
     }
 

@@ -94,6 +94,46 @@ public final class NodeTable: Sendable {
         }
     }
 
+    /// Moves a known node to `parent`/`name` after a rename (no reference change).
+    public func move(_ ino: UInt64, toParent parent: UInt64, name: String) {
+        let parentDepth = state.withLock { $0.records[parent]?.depth ?? 0 }
+        state.withLock { state in
+            guard var record = state.records[ino] else { return }
+            let oldKey = ChildKey(parent: record.parent, name: record.name)
+            if state.children[oldKey] == ino { state.children[oldKey] = nil }
+            record.parent = parent
+            record.name = name
+            record.depth = parentDepth + 1
+            state.children[ChildKey(parent: parent, name: name)] = ino
+            state.records[ino] = record
+        }
+    }
+
+    /// Drops the (parent, name) -> inode shortcut of a node that left that name (unlink, rmdir).
+    public func detach(_ ino: UInt64) {
+        state.withLock { state in
+            guard let record = state.records[ino] else { return }
+            let key = ChildKey(parent: record.parent, name: record.name)
+            if state.children[key] == ino { state.children[key] = nil }
+        }
+    }
+
+    /// Gives a known inode a new identity (a pending file the server has just placed), keeping the
+    /// inode number the kernel knows. Returns false when the inode is gone or the identity is taken.
+    @discardableResult
+    public func rebind(_ ino: UInt64, to identity: NodeIdentity) -> Bool {
+        state.withLock { state in
+            guard let record = state.records[ino], state.inodes[identity] == nil else { return false }
+            state.inodes[record.identity] = nil
+            state.inodes[identity] = ino
+            state.records[ino] = NodeRecord(ino: ino, identity: identity, parent: record.parent, name: record.name,
+                                            depth: record.depth, metadata: record.metadata,
+                                            refreshedAt: record.refreshedAt, lookups: record.lookups,
+                                            pinned: record.pinned, lastOpenedVersion: record.lastOpenedVersion)
+            return true
+        }
+    }
+
     /// Number of records (kernel-referenced plus pinned), for tests and statistics.
     public var count: Int { state.withLock { $0.records.count } }
 

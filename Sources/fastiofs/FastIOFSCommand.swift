@@ -5,5 +5,5 @@ struct FastIOFSCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fastiofs",
         abstract: "Mount Fast.io workspaces and shares as a local directory.",
-        subcommands: [MountCommand.self, UnmountCommand.self])
+        subcommands: [MountCommand.self, UnmountCommand.self, StatusCommand.self])
 }

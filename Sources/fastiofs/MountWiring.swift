@@ -38,6 +38,7 @@ enum MountWiring {
         configuration.gid = request.options.gid ?? getgid()
         if let umask = request.options.umask { configuration.umask = umask }
         if let ttl = request.metadataTTL { configuration.metadataTTL = ttl }
+        configuration.cacheDirectory = request.cacheDirectory
         do {
             return try FastIOFileSystem(api: client, configuration: configuration, logger: logger)
         } catch {

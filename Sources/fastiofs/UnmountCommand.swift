@@ -21,11 +21,23 @@ struct UnmountCommand: ParsableCommand {
         }
         // A stale mount (its daemon is gone) cannot be unmounted normally: detach it lazily.
         let stale = MountpointProbe.isStale(path)
+        if !stale { waitForUploads(path) }
         let result = ExternalCommand.run("/usr/bin/fusermount3", stale ? ["-u", "-z", path] : ["-u", path])
         guard result.status == 0 else {
             throw CommandFailure("cannot unmount \(path): \(result.output.isEmpty ? "fusermount3 failed" : result.output)")
         }
         try wait(for: daemons, path: path)
+    }
+
+    /// Waits, showing progress, until the mount's upload queue is empty (every write is durable).
+    private func waitForUploads(_ path: String) {
+        var lastLine = ""
+        while let status = MountStatus.read(path), status.pendingFiles > 0 {
+            let line = "waiting for \(status.pendingFiles) upload(s), \(status.pendingBytes) byte(s) left"
+                + (status.lastError.map { " (last error: \($0))" } ?? "")
+            if line != lastLine { FileHandle.standardError.write(Data((line + "\n").utf8)); lastLine = line }
+            usleep(200_000)
+        }
     }
 
     private func wait(for daemons: [pid_t], path: String) throws {

@@ -16,13 +16,13 @@ final class MockFastIO: FastIOAPI, RequestCounting, Sendable {
         var version: String
         var bytes: [UInt8]
     }
-    private struct Tree {
+    struct Tree {
         var nodes: [String: RemoteNode] = [:]
         var children: [String: [String]] = [:]
         /// node id -> version id -> bytes (every version stays readable when pinned).
         var versions: [String: [String: [UInt8]]] = [:]
     }
-    private struct State {
+    struct State {
         var workspaces: [WorkspaceInfo] = []
         var shares: [ShareInfo] = []
         var trees: [String: Tree] = [:]
@@ -31,7 +31,7 @@ final class MockFastIO: FastIOAPI, RequestCounting, Sendable {
         var failReadsWith: Int32?
         var readDelay: Double = 0
     }
-    private let state = Mutex(State())
+    let state = Mutex(State())
 
     // MARK: - fixture building
 
@@ -106,7 +106,7 @@ final class MockFastIO: FastIOAPI, RequestCounting, Sendable {
         }
     }
 
-    private static func makeID(prefix: String, _ next: inout Int) -> String {
+    static func makeID(prefix: String, _ next: inout Int) -> String {
         defer { next += 1 }
         let digits = String(next)
         return prefix + String(repeating: "0", count: 28 - digits.count) + digits

@@ -42,10 +42,12 @@ struct Fixture {
     }
 
     func mount(_ layout: MountLayout = .multi(workspaces: [], shares: []), readOnly: Bool = false,
-               budget: Int = 128 << 20, maxWindow: Int = 32 << 20, ttl: Double = 10) throws -> FastIOFileSystem {
+               budget: Int = 128 << 20, maxWindow: Int = 32 << 20, ttl: Double = 10,
+               cacheDirectory: String? = nil) throws -> FastIOFileSystem {
+        let cache = cacheDirectory ?? (NSTemporaryDirectory() + "fastiofs-tests-" + UUID().uuidString)
         let configuration = MountConfiguration(layout: layout, mountpoint: "/mnt/test", readOnly: readOnly,
                                                uid: 1000, gid: 1000, umask: 0o022, metadataTTL: ttl,
-                                               readAheadBudget: budget, maxWindow: maxWindow)
+                                               readAheadBudget: budget, maxWindow: maxWindow, cacheDirectory: cache)
         return try FastIOFileSystem(api: api, configuration: configuration, logger: testLogger)
     }
 }

@@ -23,9 +23,10 @@ final class MountedFastIOFS: @unchecked Sendable {
     /// Mounts with `fastiofs mount MNT --foreground --api-url URL --cache-dir DIR ARGS...`, the token in
     /// `FASTIO_TOKEN`. `mountpoint` nil -> a fresh temp dir.
     static func mount(_ emulator: EmulatorProcess, token: String? = nil, arguments: [String] = [],
-                      mountpoint: URL? = nil, timeout: TimeInterval = 30) throws -> MountedFastIOFS {
+                      mountpoint: URL? = nil, cacheDirectory: URL? = nil,
+                      timeout: TimeInterval = 30) throws -> MountedFastIOFS {
         let mnt = try mountpoint ?? EmulatorProcess.makeTempDirectory(prefix: "fastiofs-mnt")
-        let cache = try EmulatorProcess.makeTempDirectory(prefix: "fastiofs-cache")
+        let cache = try cacheDirectory ?? EmulatorProcess.makeTempDirectory(prefix: "fastiofs-cache")
         let previousMounts = MountTable.mountIDs(at: mnt.path)
         let m = try MountedFastIOFS(mountpoint: mnt, cacheDirectory: cache,
                                     apiURL: emulator.baseURL.absoluteString, token: token ?? emulator.primaryToken,

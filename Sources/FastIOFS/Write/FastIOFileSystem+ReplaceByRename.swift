@@ -1,0 +1,82 @@
+import FastIO
+import Foundation
+
+/// Rename over an existing server file (editors' write-temp-then-rename save): the target keeps its
+/// node id and version history and gets the source's content as a new version; the source node
+/// goes to the trash. The kernel's inode for the new name (the source's) takes over the target's
+/// identity, so attributes and reads through it follow the target.
+extension FastIOFileSystem {
+    func replaceByRename(source: NodeRecord, target: NodeRecord, parent: UInt64, name: String,
+                         newParent: UInt64, newName: String, folder: FolderTarget) throws(FSError) {
+        let writes = try coordinator()
+        guard case .remote(let profileIndex, let targetID) = target.identity else { throw FSError(EIO) }
+        let targetFile = try writes.openExisting(profileIndex: profileIndex, remoteID: targetID, folderID: folder.folderID,
+                                                 name: try serverName(newName), metadata: target.metadata)
+        do {
+            try fill(targetFile, from: source, writes: writes)
+        } catch {
+            writes.dropIfIdle(targetFile)
+            throw error
+        }
+        if let placedID = writes.discard(source.identity) {
+            do {
+                try requireWriter().delete(profiles[profileIndex].profile, nodeID: placedID)
+            } catch {
+                logger.notice("could not trash the renamed-over source", metadata: ["name": "\(name)", "error": "\(error)"])
+            }
+        }
+        if let targetIno = nodes.inode(of: target.identity), targetIno != source.ino {
+            nodes.detach(targetIno)
+            nodes.rebind(targetIno, to: .pending(profile: profileIndex, key: "replaced-" + UUID().uuidString.lowercased()))
+        }
+        if nodes.record(source.ino) != nil {
+            nodes.rebind(source.ino, to: target.identity)
+            nodes.move(source.ino, toParent: newParent, name: newName)
+            nodes.refresh(source.ino, metadata: target.metadata, at: MonotonicClock.now())
+        }
+        listingRemove(name, in: parent)
+        listingInsert(ListedEntry(name: newName, identity: target.identity, metadata: target.metadata), in: newParent)
+        try writes.commitLocally(targetFile)
+        writes.dropIfIdle(targetFile)
+    }
+
+    /// Copies the source's current content (its spool, else the server's bytes) into `file`.
+    private func fill(_ file: SpoolFile, from source: NodeRecord, writes: WriteCoordinator) throws(FSError) {
+        if let local = writes.file(source.identity) {
+            try local.materialize(fetch: writes.fetcher(for: local))
+            try local.syncData()
+            let state = local.snapshotState()
+            let fd = Glibc.open(state.dataPath, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw FSError(errno, detail: "spool open") }
+            defer { close(fd) }
+            try file.replaceContent(size: state.size) { (target: Int32) throws(FSError) in
+                try SpoolFile.copyAll(from: fd, to: target, length: state.size)
+            }
+            return
+        }
+        guard case .remote(let profileIndex, let sourceID) = source.identity else { throw FSError(ENOENT) }
+        let fresh = try details(profileIndex: profileIndex, id: sourceID)
+        let api = self.api
+        let profile = profiles[profileIndex].profile
+        try file.replaceContent(size: fresh.size) { (target: Int32) throws(FSError) in
+            var buffer = [UInt8](repeating: 0, count: 4 << 20)
+            var offset: Int64 = 0
+            while offset < fresh.size {
+                let want = Int(min(Int64(buffer.count), fresh.size - offset))
+                let got: Int
+                do {
+                    got = try buffer.withUnsafeMutableBytes { raw in
+                        try api.read(profile, nodeID: sourceID, versionID: fresh.version, offset: offset,
+                                     into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<want]))
+                    }
+                } catch {
+                    throw FSError.from(error)
+                }
+                if got == 0 { break }
+                let written = buffer.withUnsafeBytes { pwrite(target, $0.baseAddress!, got, off_t(offset)) }
+                guard written == got else { throw FSError(written < 0 ? errno : ENOSPC, detail: "spool fill") }
+                offset += Int64(got)
+            }
+        }
+    }
+}

@@ -1,0 +1,268 @@
+import FastIO
+import Foundation
+import Logging
+import Synchronization
+
+/// The write-back side of a mount: spooled files by identity, write handles, the upload queue and
+/// its workers, server locks and the journal.
+///
+/// Invariants: a file has at most one `SpoolFile`, registered under its current identity (and, once
+/// a pending file is placed, under both); a file with changes not yet durable has a journal record
+/// written before `flush`/`fsync` returned; a spool file leaves the map only when it has no open
+/// writer and nothing left to upload; a lock is held from the first open for writing until the
+/// content is committed (or, when nothing was written, until the last writer closes). Thread-safe.
+final class WriteCoordinator: Sendable {
+    static let lockDuration = 120
+
+    let writer: any FastIOWriteAPI
+    let api: any FastIOAPI
+    let profiles: [MountedProfile]
+    let nodes: NodeTable
+    let listings: ListingCache
+    let logger: Logger
+    let journal: WriteJournal
+    let spoolDirectory: String
+    let workers: Int
+
+    struct Registry: Sendable {
+        var files: [NodeIdentity: SpoolFile] = [:]
+        var handles: [UInt64: SpoolFile] = [:]
+        var queue: [SpoolFile] = []
+        var lastError: (error: FSError, at: Double)?
+        var stopping = false
+        var liveWorkers = 0
+    }
+    let registry = Mutex(Registry())
+    /// Wakes the upload workers (queue changes) and the lock keeper; paired with `registry` state.
+    let wakeup = NSCondition()
+
+    init(writer: any FastIOWriteAPI, api: any FastIOAPI, profiles: [MountedProfile], nodes: NodeTable,
+         listings: ListingCache, configuration: MountConfiguration, logger: Logger) throws(FSError) {
+        self.writer = writer
+        self.api = api
+        self.profiles = profiles
+        self.nodes = nodes
+        self.listings = listings
+        self.logger = logger
+        workers = configuration.uploadWorkers
+        let base = configuration.cacheDirectory
+            ?? (FileManager.default.homeDirectoryForCurrentUser.path + "/.cache/fastiofs")
+        spoolDirectory = base + "/write/data"
+        do {
+            try FileManager.default.createDirectory(atPath: spoolDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw FSError(EIO, detail: "cannot create the spool directory \(spoolDirectory): \(error)")
+        }
+        journal = try WriteJournal(directory: base + "/write/journal")
+        resumeJournal()
+        startWorkers()
+        startLockKeeper()
+    }
+
+    // MARK: - files
+
+    func file(_ identity: NodeIdentity) -> SpoolFile? {
+        registry.withLock { $0.files[identity] }
+    }
+
+    func file(handle: UInt64) -> SpoolFile? {
+        registry.withLock { $0.handles[handle] }
+    }
+
+    /// Size and mtime of a file whose local content differs from the server's.
+    func overlay(_ identity: NodeIdentity) -> (size: Int64, mtime: FSTime)? {
+        guard let file = file(identity) else { return nil }
+        let state = file.snapshotState()
+        guard state.generation > 0 || state.writers > 0 else { return nil }
+        return (state.size, state.mtime)
+    }
+
+    /// A new, empty file `name` in `target`, not on the server yet (uploaded after close).
+    func createFile(in target: FolderTarget, name: String) -> SpoolFile {
+        let key = UUID().uuidString.lowercased()
+        var state = SpoolFile.State(folderID: target.folderID, name: name, size: 0, mtime: FSTime(Date()),
+                                    materialized: true, fetchLimit: 0, dataPath: spoolDirectory + "/" + key)
+        state.generation = 1
+        let file = SpoolFile(key: key, profileIndex: target.profileIndex, spoolDirectory: spoolDirectory, state: state)
+        registry.withLock { $0.files[file.pendingIdentity] = file }
+        return file
+    }
+
+    /// The spool file of an existing server file opened for writing, taking its lock first (EBUSY
+    /// when someone else holds it).
+    func openExisting(profileIndex: Int, remoteID: String, folderID: String, name: String,
+                      metadata: NodeMetadata) throws(FSError) -> SpoolFile {
+        let identity = NodeIdentity.remote(profile: profileIndex, id: remoteID)
+        let file = registry.withLock { registry -> SpoolFile in
+            if let known = registry.files[identity] { return known }
+            let key = UUID().uuidString.lowercased()
+            let state = SpoolFile.State(remoteID: remoteID, folderID: folderID, name: name, size: metadata.size,
+                                        mtime: metadata.mtime, materialized: false, fetchLimit: metadata.size,
+                                        baseVersion: metadata.version, dataPath: spoolDirectory + "/" + key)
+            let created = SpoolFile(key: key, profileIndex: profileIndex, spoolDirectory: spoolDirectory, state: state)
+            registry.files[identity] = created
+            return created
+        }
+        do {
+            try ensureLock(file, remoteID: remoteID)
+        } catch {
+            dropIfIdle(file)
+            throw error
+        }
+        return file
+    }
+
+    func attach(handle: UInt64, to file: SpoolFile) {
+        file.state.withLock { $0.writers += 1 }
+        registry.withLock { $0.handles[handle] = file }
+    }
+
+    /// `close` of a write handle: the last writer of an unchanged file releases its lock at once.
+    func detach(handle: UInt64) {
+        guard let file = registry.withLock({ $0.handles.removeValue(forKey: handle) }) else { return }
+        let dirty = file.state.withLock { state -> Bool in
+            state.writers -= 1
+            return state.generation > state.durableGeneration
+        }
+        if dirty {
+            try? commitLocally(file)
+        } else {
+            dropIfIdle(file)
+        }
+    }
+
+    /// Fetches the original bytes a change needs from the server version the file was opened at.
+    func fetcher(for file: SpoolFile) -> SpoolFile.Fetcher {
+        let profile = profiles[file.profileIndex].profile
+        let remoteID = file.snapshotState().remoteID
+        let api = self.api
+        return { (descriptor: Int32, version: String?, limit: Int64) throws(FSError) in
+            guard let remoteID else { return }
+            var buffer = [UInt8](repeating: 0, count: 4 << 20)
+            var offset: Int64 = 0
+            while offset < limit {
+                let want = Int(min(Int64(buffer.count), limit - offset))
+                let got: Int
+                do {
+                    got = try buffer.withUnsafeMutableBytes { raw in
+                        try api.read(profile, nodeID: remoteID, versionID: version, offset: offset,
+                                     into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<want]))
+                    }
+                } catch {
+                    throw FSError.from(error)
+                }
+                if got == 0 { break }
+                let written = buffer.withUnsafeBytes { pwrite(descriptor, $0.baseAddress!, got, off_t(offset)) }
+                guard written == got else { throw FSError(written < 0 ? errno : ENOSPC, detail: "spool fill") }
+                offset += Int64(got)
+            }
+        }
+    }
+
+    // MARK: - durability
+
+    /// `close`/`flush`: the bytes are on local disk and journaled, and the upload is queued. A
+    /// standing server error (quota, permission ...) is reported here, with the data kept.
+    func commitLocally(_ file: SpoolFile) throws(FSError) {
+        let state = file.snapshotState()
+        guard !state.discarded, state.generation > state.durableGeneration else { return }
+        try file.materialize(fetch: fetcher(for: file))
+        try file.syncData()
+        try writeJournal(file)
+        enqueue(file)
+        if let standing = standingError(for: file) { throw standing }
+    }
+
+    /// `fsync`: returns once everything written so far is durable on the server.
+    func waitDurable(_ file: SpoolFile, timeout: Double = 600) throws(FSError) {
+        try commitLocally(file)
+        let target = file.snapshotState().generation
+        let deadline = MonotonicClock.now() + timeout
+        while true {
+            let state = file.snapshotState()
+            if state.discarded || state.durableGeneration >= target { return }
+            if let error = state.lastError, Self.isStanding(error) { throw error }
+            if MonotonicClock.now() > deadline { throw FSError(EIO, detail: "upload did not finish in \(Int(timeout)) s") }
+            usleep(10_000)
+        }
+    }
+
+    func writeJournal(_ file: SpoolFile) throws(FSError) {
+        let state = file.snapshotState()
+        let profile = profiles[file.profileIndex].profile
+        let record = JournalRecord(key: file.key, profileKind: profile.kind.rawValue, profileID: profile.id,
+                                   remoteID: state.remoteID, folderID: state.folderID, name: state.name,
+                                   size: state.size, baseVersion: state.baseVersion,
+                                   dataFile: (state.dataPath as NSString).lastPathComponent,
+                                   uploadID: state.uploadID, chunkSize: state.chunkSize)
+        try journal.write(record)
+    }
+
+    /// Errors that waiting will not cure (quota, payment, permission, refused names): reported to
+    /// the writer; the data stays in the journal and is retried later.
+    static func isStanding(_ error: FSError) -> Bool {
+        [EDQUOT, EACCES, EPERM, ENOSPC, EFBIG, EINVAL, EROFS].contains(error.errno)
+    }
+
+    private func standingError(for file: SpoolFile) -> FSError? {
+        if let own = file.snapshotState().lastError, Self.isStanding(own) { return own }
+        return registry.withLock { registry in
+            guard let last = registry.lastError, Self.isStanding(last.error),
+                  MonotonicClock.now() - last.at < 60 else { return nil }
+            return last.error
+        }
+    }
+
+    // MARK: - namespace changes
+
+    /// Forgets a file's local content (unlink, or the source of a rename over a file). Returns the
+    /// server id when the file was placed already (the caller deletes that node).
+    func discard(_ identity: NodeIdentity) -> String? {
+        guard let file = file(identity) else {
+            if case .remote(_, let id) = identity { return id }
+            return nil
+        }
+        let state = file.state.withLock { state -> SpoolFile.State in
+            state.discarded = true
+            return state
+        }
+        journal.remove(file.key)
+        releaseLock(file)
+        registry.withLock { registry in
+            for (key, value) in registry.files where value === file { registry.files[key] = nil }
+        }
+        if !state.uploading { file.removeData() }
+        if case .remote(_, let id) = identity { return id }
+        return state.remoteID
+    }
+
+    /// A pending file's new folder and name (rename before its first upload). False when unknown.
+    @discardableResult
+    func readdress(ino: UInt64, folderID: String, name: String) -> Bool {
+        guard let record = nodes.record(ino), let file = file(record.identity) else { return false }
+        file.state.withLock { $0.folderID = folderID; $0.name = name }
+        if file.snapshotState().generation > file.snapshotState().durableGeneration { try? writeJournal(file) }
+        return true
+    }
+
+    /// Keeps a spooled file's folder and name in step with a server-side rename.
+    func readdress(remoteID: String, folderID: String, name: String) {
+        let found = registry.withLock { registry in
+            registry.files.first { key, _ in if case .remote(_, remoteID) = key { return true }; return false }?.value
+        }
+        guard let found else { return }
+        found.state.withLock { $0.folderID = folderID; $0.name = name }
+    }
+
+    func dropIfIdle(_ file: SpoolFile) {
+        let idle = file.state.withLock { state in
+            state.writers == 0 && !state.uploading && (state.generation <= state.durableGeneration || state.discarded)
+        }
+        guard idle else { return }
+        releaseLock(file)
+        registry.withLock { registry in
+            for (key, value) in registry.files where value === file { registry.files[key] = nil }
+        }
+        file.removeData()
+    }
+}
