@@ -18,7 +18,7 @@ public final class EmulatorProcess: @unchecked Sendable {
     private let executable: URL
 
     private let lock = NSLock()
-    private var process: Process?
+    private var process: ChildProcess?
     private var currentPort: Int = 0
     private var launchCount = 0
 
@@ -64,7 +64,7 @@ public final class EmulatorProcess: @unchecked Sendable {
     }
 
     public var port: Int { lock.withLock { currentPort } }
-    public var pid: Int32? { lock.withLock { process?.processIdentifier } }
+    public var pid: Int32? { lock.withLock { process?.pid } }
     public var isRunning: Bool { lock.withLock { process?.isRunning ?? false } }
     /// `http://127.0.0.1:PORT/current`
     public var baseURL: URL { URL(string: "http://127.0.0.1:\(port)/current")! }
@@ -100,21 +100,7 @@ public final class EmulatorProcess: @unchecked Sendable {
         if !FileManager.default.fileExists(atPath: stderrLog.path) {
             _ = FileManager.default.createFile(atPath: stderrLog.path, contents: nil)
         }
-        let stdoutHandle = try FileHandle(forWritingTo: stdoutURL)
-        let stderrHandle = try FileHandle(forWritingTo: stderrLog)
-        stderrHandle.seekToEndOfFile()
-        defer {
-            try? stdoutHandle.close()
-            try? stderrHandle.close()
-        }
-
-        let child = Process()
-        child.executableURL = executable
-        child.arguments = arguments
-        child.standardOutput = stdoutHandle
-        child.standardError = stderrHandle
-        child.standardInput = FileHandle.nullDevice
-        try child.run()
+        let child = try ChildProcess.spawn(executable.path, arguments, stdout: stdoutURL.path, stderr: stderrLog.path)
         lock.withLock { process = child }
 
         let deadline = Date().addingTimeInterval(30)
@@ -124,7 +110,7 @@ public final class EmulatorProcess: @unchecked Sendable {
                 return
             }
             if !child.isRunning {
-                throw HarnessError.startupFailed(reason: "exited with status \(child.terminationStatus)",
+                throw HarnessError.startupFailed(reason: "exited with status \(child.exitStatus ?? -1)",
                                                  stderrTail: stderrTail())
             }
             try await Task.sleep(nanoseconds: 20_000_000)
@@ -145,31 +131,23 @@ public final class EmulatorProcess: @unchecked Sendable {
 
     /// SIGTERM by PID, wait up to 5 s, then SIGKILL. Idempotent.
     public func stop() {
-        guard let child = lock.withLock({ () -> Process? in
+        guard let child = lock.withLock({ () -> ChildProcess? in
             let p = process
             process = nil
             return p
         }) else { return }
-        guard child.isRunning else { return }
-        let pid = child.processIdentifier
-        kill(pid, SIGTERM)
-        let deadline = Date().addingTimeInterval(5)
-        while child.isRunning && Date() < deadline { usleep(20_000) }
-        if child.isRunning {
-            kill(pid, SIGKILL)
-        }
-        child.waitUntilExit()
+        child.terminate(grace: 5)
     }
 
     /// SIGKILL at once (crash simulation). The data directory is kept.
     public func kill9() {
-        guard let child = lock.withLock({ () -> Process? in
+        guard let child = lock.withLock({ () -> ChildProcess? in
             let p = process
             process = nil
             return p
         }) else { return }
-        if child.isRunning { kill(child.processIdentifier, SIGKILL) }
-        child.waitUntilExit()
+        child.send(SIGKILL)
+        child.wait(timeout: 30)
     }
 
     /// Stops (if running) and starts again on the same data directory; the port may change.
@@ -189,25 +167,17 @@ public final class EmulatorProcess: @unchecked Sendable {
                                  extraArguments: [String] = []) throws -> String
     {
         let executable = try BuildProducts.executable("fastio-emulator")
-        let child = Process()
-        child.executableURL = executable
-        child.arguments = ["import", "--data", dataDirectory.path, "--workspace", workspace, "--from", source.path]
-            + extraArguments
         let output = FileManager.default.temporaryDirectory
             .appendingPathComponent("fastiofs-import-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: output) }
-        let handle = try FileHandle(forWritingTo: output)
-        child.standardOutput = handle
-        child.standardError = handle
-        child.standardInput = FileHandle.nullDevice
-        try child.run()
-        child.waitUntilExit()
-        try? handle.close()
+        let child = try ChildProcess.spawn(
+            executable.path,
+            ["import", "--data", dataDirectory.path, "--workspace", workspace, "--from", source.path] + extraArguments,
+            stdout: output.path, stderr: output.path)
+        let status = child.wait(timeout: 600) ?? { child.terminate(grace: 1); return -1 }()
         let text = String(decoding: FileManager.default.contents(atPath: output.path) ?? Data(), as: UTF8.self)
-        guard child.terminationStatus == 0 else {
-            throw HarnessError.commandFailed(command: "fastio-emulator import", status: child.terminationStatus,
-                                             output: text)
+        guard status == 0 else {
+            throw HarnessError.commandFailed(command: "fastio-emulator import", status: status, output: text)
         }
         return text
     }

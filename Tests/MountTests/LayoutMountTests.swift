@@ -70,7 +70,7 @@ struct LayoutMountTests {
         let bin = try BuildProducts.executable("fastiofs").path
         defer {
             _ = try? Shell.run("fusermount3 -u \(Shell.quote(mnt.path)) 2>/dev/null; true")
-            _ = try? Shell.run("pkill -KILL -f \(Shell.quote("fastiofs mount \(mnt.path)")); true")
+            _ = try? Shell.run("pkill -KILL -f \(Shell.quote("[f]astiofs mount \(mnt.path)")); true")
         }
         let env = ["FASTIO_TOKEN": emulator.primaryToken]
         let mounted = try Shell.run("\(Shell.quote(bin)) mount \(Shell.quote(mnt.path)) --api-url \(emulator.baseURL.absoluteString) --workspace \(SourceTree.workspaceName) --cache-dir \(Shell.quote(cache.path))",
@@ -81,7 +81,8 @@ struct LayoutMountTests {
         let unmounted = try Shell.run("\(Shell.quote(bin)) unmount \(Shell.quote(mnt.path))", environment: env, timeout: 60)
         #expect(unmounted.status == 0, "\(unmounted.stderr)")
         #expect(!MountTable.isFastIOFSMounted(at: mnt.path))
-        let left = try Shell.run("pgrep -f \(Shell.quote("fastiofs mount \(mnt.path)"))")
+        // `[f]` keeps the pattern from matching the shell that runs pgrep.
+        let left = try Shell.run("pgrep -f \(Shell.quote("[f]astiofs mount \(mnt.path)"))")
         #expect(left.stdout.isEmpty, "the daemon exited")
 
         // A clear message and a non-zero exit for a bad token.

@@ -12,12 +12,12 @@ import Glibc
 final class MountedFastIOFS: @unchecked Sendable {
     let mountpoint: URL
     let cacheDirectory: URL
-    private let process: Process
+    private let process: ChildProcess
     private let logURL: URL
     private let lock = NSLock()
     private var unmounted = false
 
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { process.pid }
     var path: String { mountpoint.path }
 
     /// Mounts with `fastiofs mount MNT --foreground --api-url URL --cache-dir DIR ARGS...`, the token in
@@ -27,11 +27,10 @@ final class MountedFastIOFS: @unchecked Sendable {
                       timeout: TimeInterval = 30) throws -> MountedFastIOFS {
         let mnt = try mountpoint ?? EmulatorProcess.makeTempDirectory(prefix: "fastiofs-mnt")
         let cache = try cacheDirectory ?? EmulatorProcess.makeTempDirectory(prefix: "fastiofs-cache")
-        let previousMounts = MountTable.mountIDs(at: mnt.path)
         let m = try MountedFastIOFS(mountpoint: mnt, cacheDirectory: cache,
                                     apiURL: emulator.baseURL.absoluteString, token: token ?? emulator.primaryToken,
                                     arguments: arguments)
-        try m.waitUntilMounted(replacing: previousMounts, timeout: timeout)
+        try m.waitUntilMounted(timeout: timeout)
         return m
     }
 
@@ -39,21 +38,15 @@ final class MountedFastIOFS: @unchecked Sendable {
         self.mountpoint = mountpoint
         self.cacheDirectory = cacheDirectory
         logURL = cacheDirectory.appendingPathComponent("foreground.log")
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
-        process = Process()
-        process.executableURL = try BuildProducts.executable("fastiofs")
-        process.arguments = ["mount", mountpoint.path, "--foreground", "--api-url", apiURL,
-                             "--cache-dir", cacheDirectory.path, "--log-level", "debug"] + arguments
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         var env = ProcessInfo.processInfo.environment
         env["FASTIO_TOKEN"] = token
         env.removeValue(forKey: "FASTIO_API_KEY")
-        process.environment = env
-        let log = try FileHandle(forWritingTo: logURL)
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        try? log.close()
+        process = try ChildProcess.spawn(
+            try BuildProducts.executable("fastiofs").path,
+            ["mount", mountpoint.path, "--foreground", "--api-url", apiURL,
+             "--cache-dir", cacheDirectory.path, "--log-level", "debug"] + arguments,
+            environment: env, stdout: logURL.path, stderr: logURL.path)
     }
 
     deinit { unmount() }
@@ -66,16 +59,15 @@ final class MountedFastIOFS: @unchecked Sendable {
 
     var isRunning: Bool { process.isRunning }
 
-    /// Waits for a new FUSE mount at the mountpoint (not one of `previous`, e.g. a stale mount left by
-    /// a crash) that answers statvfs.
-    private func waitUntilMounted(replacing previous: Set<Int>, timeout: TimeInterval) throws {
+    /// Waits for a FUSE mount at the mountpoint that answers statvfs (a stale mount left by a crash
+    /// answers ENOTCONN, so it does not count; mount ids are reused, so they cannot tell).
+    private func waitUntilMounted(timeout: TimeInterval) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             var fs = statvfs()
-            if !MountTable.mountIDs(at: mountpoint.path).subtracting(previous).isEmpty,
-               statvfs(mountpoint.path, &fs) == 0 { return }
+            if MountTable.isFastIOFSMounted(at: mountpoint.path), statvfs(mountpoint.path, &fs) == 0 { return }
             if !process.isRunning {
-                throw MountTestError("fastiofs exited (\(process.terminationStatus)) before mounting:\n\(logTail())")
+                throw MountTestError("fastiofs exited (\(process.exitStatus ?? -1)) before mounting:\n\(logTail())")
             }
             usleep(20_000)
         }
@@ -99,27 +91,25 @@ final class MountedFastIOFS: @unchecked Sendable {
         if MountTable.isFastIOFSMounted(at: mountpoint.path) {
             _ = try? Shell.run("fusermount3 -u -z \(Shell.quote(mountpoint.path))", timeout: 10)
         }
-        let deadline = Date().addingTimeInterval(10)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        if process.wait(timeout: 10) == nil {
+            process.send(SIGKILL)
+            process.wait(timeout: 10)
+        }
     }
 
     /// SIGKILL the daemon without unmounting: leaves a stale mount ("Transport endpoint is not connected").
     func crash() {
         lock.withLock { unmounted = true }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.send(SIGKILL)
+        process.wait(timeout: 10)
     }
 
     /// Sends SIGTERM and waits for the process to exit; returns its exit status.
     func terminate(timeout: TimeInterval = 15) -> Int32? {
-        kill(process.processIdentifier, SIGTERM)
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        guard !process.isRunning else { return nil }
+        process.send(SIGTERM)
+        guard let status = process.wait(timeout: timeout) else { return nil }
         lock.withLock { unmounted = true }
-        return process.terminationStatus
+        return status
     }
 
     /// The client's request counters (`user.fastio.requests` on the mount root).
