@@ -3,8 +3,7 @@ import Foundation
 /// An error that knows the errno the kernel should see.
 ///
 /// Invariant: `errno` is a positive POSIX errno. FastIOFS maps any thrown error to `FSError` through
-/// `FSError.from(_:)`: `FSError` as is, `ErrnoProviding` by its `errno`, then (so the core need not
-/// know the client's error type) any error with a stored `errno: Int32` property, else EIO.
+/// `FSError.from(_:)`: `FSError` as is, `ErrnoProviding` (e.g. `FastIOError`) by its `errno`, else EIO.
 public protocol ErrnoProviding: Error {
     var errno: Int32 { get }
 }
@@ -15,11 +14,6 @@ extension FSError {
         if let fsError = error as? FSError { return fsError }
         if let carrier = error as? any ErrnoProviding, carrier.errno > 0 {
             return FSError(carrier.errno, detail: String(describing: error))
-        }
-        for child in Mirror(reflecting: error).children where child.label == "errno" {
-            if let value = child.value as? Int32, value > 0 {
-                return FSError(value, detail: String(describing: error))
-            }
         }
         return FSError(EIO, detail: String(describing: error))
     }

@@ -1,17 +1,13 @@
 @testable import FastIOFS
 import Foundation
+import FastIO
 import Testing
 
 @Suite struct SmallTypesTests {
-    struct ForeignClientError: Error {  // like FastIOError: a stored errno, no conformance
-        let status = 404
-        let errno: Int32
-    }
-
     @Test func errorsMapToErrno() {
         #expect(FSError.from(FSError(EACCES)).errno == EACCES)
         #expect(FSError.from(MockError(errno: ESTALE)).errno == ESTALE)
-        #expect(FSError.from(ForeignClientError(errno: ETIMEDOUT)).errno == ETIMEDOUT)
+        #expect(FSError.from(FastIOError(kind: .api, httpStatus: 404, message: "gone")).errno == ENOENT)
         #expect(FSError.from(CocoaError(.fileNoSuchFile)).errno == EIO)
         #expect(FSError(ENOENT, detail: "x") == FSError(ENOENT))
     }

@@ -5,6 +5,8 @@
 #define FUSE_USE_VERSION 314
 #include <fuse_lowlevel.h>
 #include <sys/stat.h>
+/* Glibc's Swift module map omits sys/xattr.h; the xattr tests call getxattr/listxattr through here. */
+#include <sys/xattr.h>
 
 /// FUSE_ARGS_INIT is a function-like macro; Swift cannot import it.
 struct fuse_args cfuse_args_init(int argc, char *_Nullable *_Nullable argv);

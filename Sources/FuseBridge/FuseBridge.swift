@@ -1,2 +1,0 @@
-import CFuseShim
-import FastIOFS

@@ -1,0 +1,89 @@
+import Foundation
+import FastIOFS
+import FuseBridge
+import Glibc
+import Logging
+
+/// Mounts and serves in this process until unmounted or signalled: the `--foreground` mode, which is
+/// also what the daemon runs (then with a readiness channel, in its own session, logging to a file).
+///
+/// Order: preflight (stale-mount recovery, clear errors) -> wiring (client + core) -> session ->
+/// mount -> a watcher thread reports `ready` once a stat of the mountpoint succeeds -> the FUSE loop
+/// on this (the main) thread -> unmount -> destroy -> exit 0.
+struct ForegroundMount {
+    let request: MountRequest
+    let readiness: ReadinessChannel?
+
+    func run() -> Int32 {
+        let daemon = readiness != nil
+        if daemon {
+            setsid()            // leave the launcher's session: no terminal, no job-control signals
+            chdir("/")          // do not pin the launcher's working directory (paths are absolute)
+        }
+        let logger: Logger
+        do {
+            logger = try LogSetup.makeLogger(for: request, daemon: daemon)
+        } catch {
+            return report(error.description, logger: nil)
+        }
+        do {
+            try MountpointPreflight.check(request.mountpoint, allowNonEmpty: request.options.allowNonEmpty, logger: logger)
+            let filesystem = try MountWiring.makeFilesystem(request, environment: ProcessInfo.processInfo.environment,
+                                                            logger: logger)
+            let session = try FuseSession(filesystem: filesystem, options: fuseOptions, logger: logger)
+            try session.mount(at: request.mountpoint)
+            watchReadiness(session, logger: logger)
+            try session.run()
+            logger.info("unmounted \(request.mountpoint); exiting")
+            return 0
+        } catch let error as CommandFailure {
+            return report(error.description, logger: logger)
+        } catch let error as FuseSessionError {
+            return report(error.description, logger: logger)
+        } catch {
+            return report("\(error)", logger: logger)
+        }
+    }
+
+    private var fuseOptions: FuseMountOptions {
+        FuseMountOptions(readOnly: request.effectiveReadOnly, allowOther: request.options.allowOther,
+                         passthrough: request.options.passthrough)
+    }
+
+    /// The mount is live once the kernel has completed INIT and answered a getattr of the root.
+    private func watchReadiness(_ session: FuseSession, logger: Logger) {
+        let mountpoint = request.mountpoint
+        let readiness = self.readiness
+        let thread = Thread {
+            let deadline = Date().addingTimeInterval(25)
+            var st = stat()
+            var lastError: Int32 = 0
+            while Date() < deadline {
+                if stat(mountpoint, &st) == 0 {
+                    session.raiseKernelReadahead(kilobytes: 16 * 1024)
+                    logger.info("mount at \(mountpoint) is live")
+                    readiness?.ready()
+                    return
+                }
+                lastError = errno
+                usleep(50_000)
+            }
+            let message = "the mount at \(mountpoint) did not answer: \(String(cString: strerror(lastError)))"
+            logger.error("\(message)")
+            readiness?.fail(message)
+            session.requestExit()
+        }
+        thread.start()
+    }
+
+    /// Daemon: into the log and back to the launcher, which prints it. Foreground: to stderr.
+    private func report(_ message: String, logger: Logger?) -> Int32 {
+        if let readiness {
+            logger?.error("\(message)")
+            readiness.fail(message)
+        } else {
+            FileHandle.standardError.write(Data("fastiofs: \(message)\n".utf8))
+        }
+        return 1
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import FuseBridge
+import Logging
+
+/// `fastiofs mount MOUNTPOINT ...`: parses, then mounts in the foreground or starts the daemon.
+struct MountCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mount",
+        abstract: "Mount Fast.io at MOUNTPOINT; returns once the mount is live (unless --foreground).")
+
+    @Argument(help: "An existing, empty directory.")
+    var mountpoint: String
+
+    @Option(name: .customLong("api-url"), help: "API base URL (default: $FASTIO_API_URL, else https://api.fast.io/current).")
+    var apiURL: String?
+
+    @Option(name: .customLong("token-file"), help: "File holding the API token (after $FASTIO_TOKEN and $FASTIO_API_KEY).")
+    var tokenFile: String?
+
+    @Option(name: .customLong("workspace"), help: "A workspace (id or folder name) to mount; repeatable.")
+    var workspaces: [String] = []
+
+    @Option(name: .customLong("share"), help: "A share (id or custom name) to mount; repeatable.")
+    var shares: [String] = []
+
+    @Flag(name: .customLong("read-only"), help: "Refuse every change (EROFS); send no modifying request.")
+    var readOnly = false
+
+    @Flag(help: "Stay in the foreground and log to stderr.")
+    var foreground = false
+
+    @Option(name: .customLong("cache-dir"), help: "Cache and log directory (default: $XDG_CACHE_HOME/fastiofs or ~/.cache/fastiofs).")
+    var cacheDir: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    @Option(name: .customShort("o", allowingJoined: true),
+            help: "Mount options: ro, allow_other, uid=N, gid=N, umask=OCTAL, nonempty; others go to libfuse.")
+    var options: [String] = []
+
+    @Option(name: .customLong("metadata-ttl"), help: "Seconds to cache names and attributes.")
+    var metadataTTL: Double?
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("unknown --log-level \(logLevel)")
+        }
+        if let metadataTTL, !(metadataTTL >= 0) { throw ValidationError("--metadata-ttl must be >= 0") }
+        do { _ = try MountOptionList(parsing: options) } catch { throw ValidationError(error.description) }
+    }
+
+    func run() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let request = MountRequest(
+            mountpoint: AbsolutePath.make(mountpoint),
+            apiURL: apiURL,
+            tokenFile: tokenFile.map(AbsolutePath.make),
+            workspaces: workspaces,
+            shares: shares,
+            readOnly: readOnly,
+            cacheDirectory: cacheDir.map(AbsolutePath.make) ?? CacheDirectory.default(environment: environment),
+            logLevel: logLevel,
+            rawOptions: options,
+            options: try MountOptionList(parsing: options),
+            metadataTTL: metadataTTL)
+        let status = foreground
+            ? ForegroundMount(request: request, readiness: ReadinessChannel.fromEnvironment(environment)).run()
+            : DaemonLauncher(request: request).launch()
+        if status != 0 { throw ExitCode(status) }
+    }
+}

@@ -1,0 +1,37 @@
+import FuseBridge
+
+/// Everything `fastiofs mount` was asked to do, after parsing and with every path absolute.
+///
+/// Invariant: holds no credential (the token is resolved from the environment or files by the
+/// process that mounts), so it can be logged and turned back into a command line.
+struct MountRequest: Sendable {
+    var mountpoint: String
+    var apiURL: String?
+    var tokenFile: String?
+    var workspaces: [String]
+    var shares: [String]
+    var readOnly: Bool
+    var cacheDirectory: String
+    var logLevel: String
+    var rawOptions: [String]
+    var options: MountOptionList
+    var metadataTTL: Double?
+
+    /// `--read-only` or `-o ro`.
+    var effectiveReadOnly: Bool { readOnly || options.readOnly }
+
+    var logFile: String { cacheDirectory + "/fastiofs.log" }
+
+    /// The arguments (after the executable) that reproduce this request in the foreground.
+    var foregroundArguments: [String] {
+        var arguments = ["mount", mountpoint, "--foreground", "--cache-dir", cacheDirectory, "--log-level", logLevel]
+        if let apiURL { arguments += ["--api-url", apiURL] }
+        if let tokenFile { arguments += ["--token-file", tokenFile] }
+        for workspace in workspaces { arguments += ["--workspace", workspace] }
+        for share in shares { arguments += ["--share", share] }
+        if readOnly { arguments.append("--read-only") }
+        for option in rawOptions { arguments += ["-o", option] }
+        if let metadataTTL { arguments += ["--metadata-ttl", String(metadataTTL)] }
+        return arguments
+    }
+}

@@ -1,0 +1,47 @@
+import FastIO
+import FastIOFS
+import Foundation
+import Logging
+
+// The one place `fastiofs mount` meets the API client and the filesystem core.
+
+/// Builds the filesystem for a mount request: API URL and token from the client's resolvers, a
+/// token check (clear message for a bad token or unreachable server), then the core.
+enum MountWiring {
+    static func makeFilesystem(_ request: MountRequest, environment: [String: String],
+                               logger: Logger) throws(CommandFailure) -> any FilesystemOperations {
+        let baseURL: URL
+        do {
+            baseURL = try FastIOEndpoint.resolve(apiURL: request.apiURL, environment: environment)
+        } catch {
+            throw CommandFailure("invalid API URL: \(error)")
+        }
+        let token: String
+        do {
+            token = try FastIOCredentials.resolve(tokenFile: request.tokenFile, environment: environment)
+        } catch {
+            throw CommandFailure("no usable Fast.io credentials: \(error)")
+        }
+        let client = FastIOClient(baseURL: baseURL, token: token, logger: logger)
+        do {
+            _ = try client.authCheck()
+        } catch let error as FastIOError where error.errno == EACCES {
+            throw CommandFailure("the Fast.io API at \(baseURL.absoluteString) did not accept the token: \(error.message)")
+        } catch {
+            throw CommandFailure("cannot reach the Fast.io API at \(baseURL.absoluteString): \(error)")
+        }
+        var configuration = MountConfiguration(
+            layout: MountLayout.from(workspaces: request.workspaces, shares: request.shares),
+            mountpoint: request.mountpoint)
+        configuration.readOnly = request.effectiveReadOnly
+        configuration.uid = request.options.uid ?? getuid()
+        configuration.gid = request.options.gid ?? getgid()
+        if let umask = request.options.umask { configuration.umask = umask }
+        if let ttl = request.metadataTTL { configuration.metadataTTL = ttl }
+        do {
+            return try FastIOFileSystem(api: client, configuration: configuration, logger: logger)
+        } catch {
+            throw CommandFailure("cannot open the mount: \(error)")
+        }
+    }
+}
