@@ -38,6 +38,11 @@ enum MountWiring {
         configuration.gid = request.options.gid ?? getgid()
         if let umask = request.options.umask { configuration.umask = umask }
         if let ttl = request.metadataTTL { configuration.metadataTTL = ttl }
+        if let ttl = request.coherentTTL {
+            configuration.coherentTTL = ttl
+            configuration.activityPolling = ttl > 0
+        }
+        if let wait = request.activityWait { configuration.activityWait = wait }
         do {
             return try FastIOFileSystem(api: client, configuration: configuration, logger: logger)
         } catch {
