@@ -15,6 +15,12 @@ struct ForegroundMount {
     let readiness: ReadinessChannel?
 
     func run() -> Int32 {
+        // A parent may have spawned us with termination signals blocked (the mask is inherited): the
+        // FUSE loop thread must be able to take SIGTERM/SIGINT/SIGHUP, or the loop never notices them.
+        var termination = sigset_t()
+        sigemptyset(&termination)
+        for signal in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&termination, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &termination, nil)
         let daemon = readiness != nil
         if daemon {
             setsid()            // leave the launcher's session: no terminal, no job-control signals

@@ -59,6 +59,7 @@ final class ActivityPoller: Sendable {
     }
 
     private func run() {
+        BackgroundThreadSignals.blockTerminationSignals()
         defer { finished.signal() }
         var lastActivity: String?
         var backoff = PollBackoff()

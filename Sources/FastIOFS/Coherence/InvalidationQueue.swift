@@ -82,6 +82,7 @@ public final class InvalidationQueue: Sendable {
     }
 
     private func drain() {
+        BackgroundThreadSignals.blockTerminationSignals()
         defer { finished.signal() }
         while true {
             wakeup.wait()
