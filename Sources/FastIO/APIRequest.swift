@@ -13,6 +13,8 @@ struct APIRequest {
     var idempotent: Bool
     /// Extra seconds a server may legitimately stay silent (long-poll `wait`).
     var serverWait: Double = 0
+    /// Aborts the transfer and any retry wait when cancelled (long-polls).
+    var cancellation: TransferCancellation?
 
     init(_ method: CurlTransfer.Method, _ path: String, route: String, query: [(String, String)] = [],
          form: [(String, String)]? = nil, idempotent: Bool? = nil) {

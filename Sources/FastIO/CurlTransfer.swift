@@ -40,6 +40,8 @@ struct CurlTransfer {
     var bufferSize = 512 * 1024
     var userAgent = "fastiofs"
     var caBundlePath: String?
+    /// Checked by the progress callback (at least once a second); a cancelled transfer aborts.
+    var cancellation: TransferCancellation?
 
     struct Outcome {
         var status: Int
@@ -114,13 +116,19 @@ struct CurlTransfer {
         }
         if method == .delete { _ = ccurl_easy_setopt_str(handle, CURLOPT_CUSTOMREQUEST, "DELETE") }
 
+        if let cancellation {
+            setLong(handle, CURLOPT_NOPROGRESS, 0)
+            _ = ccurl_easy_setopt_xferinfocb(handle, curlCancellationCallback)
+            _ = ccurl_easy_setopt_ptr(handle, CURLOPT_XFERINFODATA, Unmanaged.passUnretained(cancellation).toOpaque())
+        }
+
         let collectorContext = Unmanaged.passUnretained(collector).toOpaque()
         _ = ccurl_easy_setopt_datacb(handle, CURLOPT_WRITEFUNCTION, curlWriteCallback)
         _ = ccurl_easy_setopt_ptr(handle, CURLOPT_WRITEDATA, collectorContext)
         _ = ccurl_easy_setopt_datacb(handle, CURLOPT_HEADERFUNCTION, curlHeaderCallback)
         _ = ccurl_easy_setopt_ptr(handle, CURLOPT_HEADERDATA, collectorContext)
 
-        let code = withExtendedLifetime((collector, streamSource)) { curl_easy_perform(handle) }
+        let code = withExtendedLifetime((collector, streamSource, cancellation)) { curl_easy_perform(handle) }
 
         // Drop every pointer into memory this function frees before returning.
         _ = ccurl_easy_setopt_ptr(handle, CURLOPT_HTTPHEADER, nil)
@@ -136,7 +144,9 @@ struct CurlTransfer {
             : String(cString: curl_easy_strerror(code))
         var failure: TransportFailure?
         let stoppedOnPurpose = code == CURLE_WRITE_ERROR && collector.stoppedWhenFull
-        if code != CURLE_OK && !stoppedOnPurpose && collector.rejection == nil {
+        if code == CURLE_ABORTED_BY_CALLBACK && cancellation?.isCancelled == true {
+            failure = TransportFailure(reason: .cancelled, curlCode: Int(code.rawValue), requestMayHaveBeenSent: true)
+        } else if code != CURLE_OK && !stoppedOnPurpose && collector.rejection == nil {
             failure = Self.classify(code, requestSent: requestSize > 0 || collector.status != 0)
         }
         return Outcome(status: collector.status, headers: collector.headers, newConnections: connects,
@@ -185,6 +195,13 @@ private func curlHeaderCallback(_ data: UnsafeMutablePointer<CChar>, _ size: Int
     let collector = Unmanaged<ResponseCollector>.fromOpaque(context).takeUnretainedValue()
     collector.receiveHeader(UnsafeRawBufferPointer(start: data, count: size * count))
     return size * count
+}
+
+private func curlCancellationCallback(_ context: UnsafeMutableRawPointer?, _ downloadTotal: curl_off_t,
+                                      _ downloaded: curl_off_t, _ uploadTotal: curl_off_t,
+                                      _ uploaded: curl_off_t) -> Int32 {
+    guard let context else { return 0 }
+    return Unmanaged<TransferCancellation>.fromOpaque(context).takeUnretainedValue().isCancelled ? 1 : 0
 }
 
 private func curlReadCallback(_ data: UnsafeMutablePointer<CChar>, _ size: Int, _ count: Int,

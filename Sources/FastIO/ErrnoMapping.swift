@@ -27,6 +27,7 @@ public enum ErrnoMapping {
     public static func errno(for failure: TransportFailure) -> Int32 {
         switch failure.reason {
         case .timedOut: return ETIMEDOUT
+        case .cancelled: return ECANCELED
         case .connectFailed, .resolveFailed, .connectionLost, .tlsFailed, .other: return EIO
         }
     }

@@ -1,4 +1,4 @@
-extension FastIOClient {
+extension FastIOClient: CancellableActivityPolling {
     /// Page sizes the listing endpoint accepts (others are snapped by the server anyway).
     static func snappedPageSize(_ requested: Int) -> Int {
         requested <= 100 ? 100 : (requested <= 250 ? 250 : 500)
@@ -39,12 +39,23 @@ extension FastIOClient {
     }
 
     public func pollActivity(profileID: String, wait: Int, lastActivity: String?) throws -> ActivityPoll {
+        try pollActivity(profileID: profileID, wait: wait, lastActivity: lastActivity, cancellation: nil)
+    }
+
+    public func pollActivity(profileID: String, wait: Int, lastActivity: String?,
+                             cancellation: TransferCancellation) throws -> ActivityPoll {
+        try pollActivity(profileID: profileID, wait: wait, lastActivity: lastActivity, cancellation: Optional(cancellation))
+    }
+
+    private func pollActivity(profileID: String, wait: Int, lastActivity: String?,
+                              cancellation: TransferCancellation?) throws -> ActivityPoll {
         let seconds = min(max(wait, 0), 95)
         var query = [("wait", String(seconds)), ("updated", "1")]
         if let lastActivity, !lastActivity.isEmpty { query.append(("lastactivity", lastActivity)) }
         var request = APIRequest(.get, "activity/poll/\(Self.segment(profileID))/", route: "GET activity/poll",
                                  query: query)
         request.serverWait = Double(seconds)
+        request.cancellation = cancellation
         return ActivityPoll(json: try call(request))
     }
 }

@@ -71,6 +71,7 @@ public final class FastIOClient: FastIOAPI, Sendable {
         var retried = false
         while true {
             let source = body?.make()
+            if let cancelled = Self.cancelledError(request) { throw cancelled }
             let attempt = sendOnce(request, source: source, contentType: body?.contentType)
             if let readError = source?.readError {
                 throw FastIOError(kind: .localFile, message: "cannot read the file being uploaded: "
@@ -96,7 +97,7 @@ public final class FastIOClient: FastIOAPI, Sendable {
             configuration.retry.record(failure, delay: delay, into: &state)
             retried = true
             logger.debug("retrying \(request.route) in \(Int(delay * 1000)) ms after: \(error)")
-            Self.sleep(seconds: delay)
+            Self.sleep(seconds: delay, cancellation: request.cancellation)
         }
     }
 
@@ -125,6 +126,7 @@ public final class FastIOClient: FastIOAPI, Sendable {
         transfer.bufferSize = 64 * 1024
         transfer.userAgent = configuration.userAgent
         transfer.caBundlePath = configuration.caBundlePath
+        transfer.cancellation = request.cancellation
         let collector = ResponseCollector(mode: .buffered(limit: configuration.maxResponseBytes))
         let clock = ContinuousClock.now
         let outcome = transfer.perform(into: collector)
@@ -173,6 +175,24 @@ public final class FastIOClient: FastIOAPI, Sendable {
     static func seconds(since start: ContinuousClock.Instant) -> Double {
         let duration = ContinuousClock.now - start
         return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    /// The error a cancelled request ends with, or nil while it may go on.
+    static func cancelledError(_ request: APIRequest) -> FastIOError? {
+        guard request.cancellation?.isCancelled == true else { return nil }
+        return FastIOError(kind: .transport(TransportFailure(reason: .cancelled, requestMayHaveBeenSent: false)),
+                           message: "cancelled", route: request.route)
+    }
+
+    /// Sleeps `seconds`, in slices of at most 100 ms, returning early once `cancellation` is cancelled.
+    static func sleep(seconds: Double, cancellation: TransferCancellation?) {
+        guard let cancellation else { return sleep(seconds: seconds) }
+        var remaining = seconds
+        while remaining > 0 && !cancellation.isCancelled {
+            let slice = min(remaining, 0.1)
+            sleep(seconds: slice)
+            remaining -= slice
+        }
     }
 
     static func sleep(seconds: Double) {

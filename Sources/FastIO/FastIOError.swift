@@ -98,6 +98,8 @@ public struct TransportFailure: Sendable, Equatable, CustomStringConvertible {
         case tlsFailed = "TLS failed"
         /// Anything else libcurl reports.
         case other = "transfer failed"
+        /// Aborted on purpose through a `TransferCancellation` (never retried).
+        case cancelled = "cancelled"
     }
     public var reason: Reason
     /// The `CURLcode`, for diagnostics.

@@ -69,7 +69,7 @@ public struct RetryPolicy: Sendable, Equatable {
             guard idempotent, Self.isRetryable(status: status) else { return .fail }
             return backoff(state: state, elapsed: elapsed, jitter: jitter)
         case .transport(let transport):
-            if transport.reason == .tlsFailed { return .fail }
+            if transport.reason == .tlsFailed || transport.reason == .cancelled { return .fail }
             guard idempotent || !transport.requestMayHaveBeenSent else { return .fail }
             return backoff(state: state, elapsed: elapsed, jitter: jitter)
         }

@@ -22,6 +22,10 @@ final class DetailsCache: Sendable {
         }
     }
 
+    func invalidate(_ ino: UInt64) {
+        _ = entries.withLock { $0.removeValue(forKey: ino) }
+    }
+
     func store(_ node: RemoteNode, for ino: UInt64, at time: Double) {
         entries.withLock { entries in
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }

@@ -10,7 +10,7 @@ extension FastIOFileSystem {
         var fetchedAt: Double?
         if let fixed = syntheticChildren[record.identity] {
             source = .fixed(fixed)
-        } else if let listing = listings.fresh(ino, now: MonotonicClock.now()) {
+        } else if let listing = freshListing(ino, identity: record.identity) {
             source = .fixed(listing.entries)
             fetchedAt = listing.fetchedAt
         } else if case .remote(let profileIndex, let folderID) = record.identity {

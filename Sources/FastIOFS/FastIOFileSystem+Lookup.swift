@@ -8,7 +8,7 @@ extension FastIOFileSystem {
     /// (one shared listing per directory at a time, cached when it has at most 20,000 entries; bigger
     /// folders are scanned page by page until the name turns up).
     func lookupRemote(parent: UInt64, name: String, profileIndex: Int, folderID: String) throws(FSError) -> Entry {
-        if let listing = listings.fresh(parent, now: MonotonicClock.now()) {
+        if let listing = freshListing(parent, identity: .remote(profile: profileIndex, id: folderID)) {
             guard let entry = listing.entry(named: name) else { throw FSError(ENOENT) }
             return retainEntry(entry, parent: parent, fetchedAt: listing.fetchedAt)
         }
@@ -49,7 +49,9 @@ extension FastIOFileSystem {
     /// The complete listing of `directory` (cached), or nil when it has more entries than are cached.
     func loadCompleteListing(directory: UInt64, pager: FolderPager) throws(FSError) -> CompleteListing? {
         try listingFlights.run(directory) { () throws(FSError) -> CompleteListing? in
-            if let cached = listings.fresh(directory, now: MonotonicClock.now()) { return cached }
+            if let cached = freshListing(directory, identity: .remote(profile: pager.profileIndex, id: pager.folderID)) {
+                return cached
+            }
             let started = MonotonicClock.now()
             var entries: [ListedEntry] = []
             var cursor: String?

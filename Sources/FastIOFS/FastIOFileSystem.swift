@@ -41,6 +41,8 @@ public final class FastIOFileSystem: FilesystemOperations {
     let writer: (any FastIOWriteAPI)?
     /// The spool, uploader and lock keeper; nil on read-only mounts.
     let writes: WriteCoordinator?
+    /// Activity polling, freshness per profile and the kernel invalidation queue (Coherence/).
+    let coherence: CoherenceController
 
     public init(api: any FastIOAPI, configuration: MountConfiguration, logger: Logger) throws(FSError) {
         self.api = api
@@ -52,7 +54,9 @@ public final class FastIOFileSystem: FilesystemOperations {
         let directory = NodeMetadata(kind: .directory, mtime: mountTime)
         let root: NodeIdentity = isSingleLayout ? .remote(profile: 0, id: "root") : .layoutRoot
         nodes = NodeTable(profiles: profiles, root: root, rootMetadata: directory)
-        listings = ListingCache(ttl: configuration.metadataTTL, maxEntriesPerListing: Self.cachedListingLimit)
+        coherence = CoherenceController(profileCount: profiles.count, configuration: configuration, logger: logger)
+        listings = ListingCache(ttl: max(configuration.metadataTTL, configuration.activityPolling ? configuration.coherentTTL : 0),
+                                maxEntriesPerListing: Self.cachedListingLimit)
         attributeBuilder = AttributeBuilder(configuration: configuration)
         budget = ReadBudget(limit: configuration.readAheadBudget)
         pool = FetchThreadPool(maxThreads: configuration.fetchThreads)
@@ -133,6 +137,7 @@ public final class FastIOFileSystem: FilesystemOperations {
 
     public func destroy() {
         writes?.shutdown(grace: Self.unmountUploadGrace)
+        stopCoherence()
         handles.closeAll()
         pool.shutdown()
     }
@@ -163,7 +168,7 @@ public final class FastIOFileSystem: FilesystemOperations {
     }
 
     func timeout(for identity: NodeIdentity) -> Double {
-        identity.isRemote ? configuration.metadataTTL : Self.permanentTimeout
+        metadataTTL(for: identity)
     }
 
     /// The record of `ino`, refreshed from the server first when its metadata is older than the TTL.
@@ -172,7 +177,7 @@ public final class FastIOFileSystem: FilesystemOperations {
         guard case .remote(let profileIndex, let id) = record.identity, id != "root",
               let refreshedAt = record.refreshedAt else { return record }
         let now = MonotonicClock.now()
-        guard now - refreshedAt >= configuration.metadataTTL else { return record }
+        guard now - refreshedAt >= metadataTTL(for: record.identity) else { return record }
         let node = try details(profileIndex: profileIndex, id: id)
         nodes.refresh(ino, metadata: NodeMetadata(node), at: now)
         return nodes.record(ino) ?? record

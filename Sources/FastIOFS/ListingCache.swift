@@ -54,6 +54,19 @@ public final class ListingCache: Sendable {
         }
     }
 
+    /// The cached listing of `ino` if it is younger than `maxAge` (capped by the cache's TTL) at `now`.
+    public func fresh(_ ino: UInt64, now: Double, maxAge: Double) -> CompleteListing? {
+        state.withLock { state in
+            guard let listing = state.listings[ino] else { return nil }
+            return now - listing.fetchedAt < min(ttl, maxAge) ? listing : nil
+        }
+    }
+
+    /// The cached listing of `ino` whatever its age (what the mount last believed; coherence diffs).
+    public func cached(_ ino: UInt64) -> CompleteListing? {
+        state.withLock { $0.listings[ino] }
+    }
+
     public func store(_ listing: CompleteListing, for ino: UInt64) {
         guard ttl > 0, listing.entries.count <= maxEntriesPerListing else { return }
         state.withLock { state in

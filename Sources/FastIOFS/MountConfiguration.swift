@@ -51,6 +51,15 @@ public struct MountConfiguration: Sendable {
     public var cacheDirectory: String?
     /// Files uploaded at once by the write-back uploader.
     public var uploadWorkers: Int
+    /// Long-poll each profile's activity and invalidate exactly what changed (`startCoherence`).
+    public var activityPolling = true
+    /// Seconds metadata is trusted while a profile's activity polling is healthy (never less than
+    /// `metadataTTL`); `metadataTTL` applies before the first poll and while polling fails.
+    public var coherentTTL: Double = 300
+    /// Long-poll `wait` in seconds (0...95).
+    public var activityWait = 90
+    /// Seconds between the starts of two polls of one profile (coalesces bursts of changes).
+    public var activityMinimumInterval = 0.25
 
     public init(layout: MountLayout = .multi(workspaces: [], shares: []), mountpoint: String,
                 readOnly: Bool = false, uid: UInt32 = getuid(), gid: UInt32 = getgid(), umask: UInt32 = 0o022,

@@ -134,6 +134,37 @@ public final class NodeTable: Sendable {
         }
     }
 
+    /// The children of `parent` the kernel holds references to (name -> record), for coherence diffs.
+    public func children(of parent: UInt64) -> [NodeRecord] {
+        state.withLock { state in
+            state.children.compactMap { key, ino in key.parent == parent ? state.records[ino] : nil }
+        }
+    }
+
+    /// Drops the name `parent`/`name` from the name index (the node is gone from that directory); the
+    /// record itself stays until the kernel forgets it.
+    public func unlinkChild(parent: UInt64, name: String) {
+        _ = state.withLock { $0.children.removeValue(forKey: ChildKey(parent: parent, name: name)) }
+    }
+
+    /// Inodes of the directories of profile `profile` the node table holds (including its root).
+    public func remoteDirectories(profile: Int) -> [UInt64] {
+        state.withLock { state in
+            state.records.values.compactMap { record in
+                guard case .remote(profile, _) = record.identity, record.metadata.kind == .directory else { return nil }
+                return record.ino
+            }
+        }
+    }
+
+    /// Marks a node's metadata as due for revalidation (the next getattr asks the server).
+    public func expire(_ ino: UInt64) {
+        state.withLock { state in
+            guard state.records[ino]?.refreshedAt != nil else { return }
+            state.records[ino]!.refreshedAt = -Double.infinity
+        }
+    }
+
     /// Number of records (kernel-referenced plus pinned), for tests and statistics.
     public var count: Int { state.withLock { $0.records.count } }
 

@@ -33,12 +33,16 @@ struct ForegroundMount {
             let filesystem = try MountWiring.makeFilesystem(request, environment: ProcessInfo.processInfo.environment,
                                                             logger: logger)
             let session = try FuseSession(filesystem: filesystem, options: fuseOptions, logger: logger)
+            // Coherence: kernel invalidations go through the session; polling starts once the mount
+            // is live (after FUSE init) and stops in the filesystem's destroy.
+            let coherent = filesystem as? FastIOFileSystem
+            coherent?.attach(notifier: session.notifier)
             try session.mount(at: request.mountpoint)
             TerminationSignals.startWaiter { signal in
                 logger.info("signal \(signal): unmounting")
                 session.requestExit()
             }
-            watchReadiness(session, logger: logger)
+            watchReadiness(session, logger: logger) { coherent?.startCoherence() }
             try session.run()
             logger.info("unmounted \(request.mountpoint); exiting")
             return 0
@@ -57,7 +61,7 @@ struct ForegroundMount {
     }
 
     /// The mount is live once the kernel has completed INIT and answered a getattr of the root.
-    private func watchReadiness(_ session: FuseSession, logger: Logger) {
+    private func watchReadiness(_ session: FuseSession, logger: Logger, onLive: @escaping @Sendable () -> Void) {
         let mountpoint = request.mountpoint
         let readiness = self.readiness
         let thread = Thread {
@@ -68,6 +72,7 @@ struct ForegroundMount {
                 if stat(mountpoint, &st) == 0 {
                     session.raiseKernelReadahead(kilobytes: 16 * 1024)
                     logger.info("mount at \(mountpoint) is live")
+                    onLive()
                     readiness?.ready()
                     return
                 }

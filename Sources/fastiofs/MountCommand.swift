@@ -43,11 +43,20 @@ struct MountCommand: ParsableCommand {
     @Option(name: .customLong("metadata-ttl"), help: "Seconds to cache names and attributes.")
     var metadataTTL: Double?
 
+    @Option(name: .customLong("coherent-ttl"),
+            help: "Seconds to cache names, attributes and listings while activity polling is healthy (default 300; 0 turns polling off and uses --metadata-ttl).")
+    var coherentTTL: Double?
+
+    @Option(name: .customLong("activity-wait"), help: "Activity long-poll wait in seconds, 1-95 (default 90).")
+    var activityWait: Int?
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("unknown --log-level \(logLevel)")
         }
         if let metadataTTL, !(metadataTTL >= 0) { throw ValidationError("--metadata-ttl must be >= 0") }
+        if let coherentTTL, !(coherentTTL >= 0) { throw ValidationError("--coherent-ttl must be >= 0") }
+        if let activityWait, !(1...95).contains(activityWait) { throw ValidationError("--activity-wait must be 1...95") }
         do { _ = try MountOptionList(parsing: options) } catch { throw ValidationError(error.description) }
     }
 
@@ -64,7 +73,9 @@ struct MountCommand: ParsableCommand {
             logLevel: logLevel,
             rawOptions: options,
             options: try MountOptionList(parsing: options),
-            metadataTTL: metadataTTL)
+            metadataTTL: metadataTTL,
+            coherentTTL: coherentTTL,
+            activityWait: activityWait)
         let status = foreground
             ? ForegroundMount(request: request, readiness: ReadinessChannel.fromEnvironment(environment)).run()
             : DaemonLauncher(request: request).launch()

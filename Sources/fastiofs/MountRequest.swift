@@ -16,6 +16,10 @@ struct MountRequest: Sendable {
     var rawOptions: [String]
     var options: MountOptionList
     var metadataTTL: Double?
+    /// `--coherent-ttl`: seconds to cache while activity polling is healthy (0: no activity polling).
+    var coherentTTL: Double? = nil
+    /// `--activity-wait`: long-poll wait in seconds.
+    var activityWait: Int? = nil
 
     /// `--read-only` or `-o ro`.
     var effectiveReadOnly: Bool { readOnly || options.readOnly }
@@ -32,6 +36,8 @@ struct MountRequest: Sendable {
         if readOnly { arguments.append("--read-only") }
         for option in rawOptions { arguments += ["-o", option] }
         if let metadataTTL { arguments += ["--metadata-ttl", String(metadataTTL)] }
+        if let coherentTTL { arguments += ["--coherent-ttl", String(coherentTTL)] }
+        if let activityWait { arguments += ["--activity-wait", String(activityWait)] }
         return arguments
     }
 }

@@ -39,6 +39,11 @@ enum MountWiring {
         if let umask = request.options.umask { configuration.umask = umask }
         if let ttl = request.metadataTTL { configuration.metadataTTL = ttl }
         configuration.cacheDirectory = request.cacheDirectory
+        if let ttl = request.coherentTTL {
+            configuration.coherentTTL = ttl
+            configuration.activityPolling = ttl > 0
+        }
+        if let wait = request.activityWait { configuration.activityWait = wait }
         do {
             return try FastIOFileSystem(api: client, configuration: configuration, logger: logger)
         } catch {

@@ -21,6 +21,8 @@ public final class EmulatorProcess: @unchecked Sendable {
     private var process: ChildProcess?
     private var currentPort: Int = 0
     private var launchCount = 0
+    /// The port the next launch listens on (0: any free port).
+    private var listenPort = 0
 
     /// Starts a server. `dataDirectory` nil -> a fresh temp dir (removed when this object dies).
     /// `prepare` runs on the data directory before the first launch (e.g. `runImport`).
@@ -84,7 +86,7 @@ public final class EmulatorProcess: @unchecked Sendable {
 
     /// Command-line arguments for a launch (tokens included; never printed by the harness).
     private var arguments: [String] {
-        var args = ["--listen", "127.0.0.1:0", "--data", dataDirectory.path, "--token", primaryToken]
+        var args = ["--listen", "127.0.0.1:\(lock.withLock { listenPort })", "--data", dataDirectory.path, "--token", primaryToken]
         for user in users { args += ["--user", user.argument] }
         return args + extraArguments
     }
@@ -154,6 +156,28 @@ public final class EmulatorProcess: @unchecked Sendable {
     public func restart() async throws {
         stop()
         try await launch()
+    }
+
+    /// Stops (if running) and starts again on the same data directory AND the same port, so clients
+    /// that keep the old URL (a mounted fastiofs) reconnect to it. Retries for a few seconds while the
+    /// port is not yet free again. `downtime` seconds pass between the stop and the new launch.
+    public func restartOnSamePort(downtime: Double = 0) async throws {
+        let oldPort = port
+        stop()
+        if downtime > 0 { try await Task.sleep(nanoseconds: UInt64(downtime * 1e9)) }
+        lock.withLock { listenPort = oldPort }
+        defer { lock.withLock { listenPort = 0 } }
+        var lastError: (any Error)?
+        for _ in 0..<20 {
+            do {
+                try await launch()
+                return
+            } catch {
+                lastError = error
+                try await Task.sleep(nanoseconds: 250_000_000)
+            }
+        }
+        throw lastError ?? HarnessError.startupFailed(reason: "cannot listen on port \(oldPort) again", stderrTail: stderrTail())
     }
 
     /// Starts again after `kill9()` or `stop()` without stopping first.

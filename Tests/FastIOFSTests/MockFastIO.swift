@@ -84,6 +84,28 @@ final class MockFastIO: FastIOAPI, RequestCounting, Sendable {
         }
     }
 
+    /// Removes a node from its folder (as a delete by someone else would).
+    func removeNode(_ profile: StorageProfile, id: String) {
+        state.withLock { state in
+            guard let node = state.trees[profile.id]!.nodes.removeValue(forKey: id) else { return }
+            state.trees[profile.id]!.children[node.parentID]?.removeAll { $0 == id }
+        }
+    }
+
+    /// Renames and/or moves a node (as someone else would).
+    func moveNode(_ profile: StorageProfile, id: String, to parent: String? = nil, name: String? = nil) {
+        state.withLock { state in
+            guard var node = state.trees[profile.id]!.nodes[id] else { return }
+            if let parent, parent != node.parentID {
+                state.trees[profile.id]!.children[node.parentID]?.removeAll { $0 == id }
+                state.trees[profile.id]!.children[parent, default: []].append(id)
+                node.parentID = parent
+            }
+            if let name { node.name = name }
+            state.trees[profile.id]!.nodes[id] = node
+        }
+    }
+
     func failReads(with errno: Int32?) { state.withLock { $0.failReadsWith = errno } }
     func delayReads(seconds: Double) { state.withLock { $0.readDelay = seconds } }
 
