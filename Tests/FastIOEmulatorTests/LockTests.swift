@@ -93,7 +93,7 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(2))) func lockExpiresAfterItsDuration() async throws {
+    @Test(.timeLimit(.minutes(6))) func lockExpiresAfterItsDuration() async throws {
         try await withServer { server in
             let (ws, file) = try await setup(server)
             expectOK(try await server.api.post(ws.context.node(file, "lock"), form: ["duration": "60"]))

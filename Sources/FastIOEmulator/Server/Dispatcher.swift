@@ -10,7 +10,7 @@ struct Dispatcher: Sendable {
     func handle(_ request: Request, _ context: EmulatorContext) async throws -> Response {
         if emulator.config.latencyMs > 0 { try? await Task.sleep(for: .milliseconds(emulator.config.latencyMs)) }
         let bearer = Dispatcher.bearer(request.headers[.authorization])
-        let rateKey = bearer.map { emulator.tokens[$0] ?? "anon" } ?? "anon"
+        let rateKey = bearer.map { emulator.users[$0]?.id ?? "anon" } ?? "anon"
         switch emulator.faults.draw() {
         case .reset:
             context.channel.close(promise: nil)
@@ -96,7 +96,7 @@ struct Dispatcher: Sendable {
             && segments[2] == "storage" && query["token"] != nil && bearer == nil
         var user: UserRow?
         if !isTokenRead {
-            guard let bearer, let u = try emulator.user(forToken: bearer) else { throw APIError.auth }
+            guard let bearer, let u = emulator.user(forToken: bearer) else { throw APIError.auth }
             user = u
         }
         let ownsBody = method == .post && segments.first == "upload"

@@ -10,7 +10,10 @@ final class Emulator: Sendable {
     let store: Store
     let clock: MonotonicClock
     let signer: Signer
-    let tokens: [String: String]  // bearer token -> user id
+    /// Bearer token -> user, loaded once at start: users never change while the server runs, and a
+    /// synchronous database read per request would block Swift's cooperative threads (two on two
+    /// cores) while GRDB waits for a free reader, which deadlocked the server under parallel reads.
+    let users: [String: UserRow]
     let chunkGate = InFlightGate(limit: 3)
     let faults: FaultInjector
     let rateWindow = RateLimitWindow()
@@ -29,17 +32,21 @@ final class Emulator: Sendable {
         var tokens: [String: String] = [:]
         if let t = config.primaryToken { tokens[t] = try store.primaryUserId }
         for u in config.users { tokens[u.token] = try store.ensureUser(name: u.name) }
-        self.tokens = tokens
+        users = try store.pool.read { db in
+            try tokens.mapValues { id in
+                guard let row = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]) else {
+                    throw DatabaseError(message: "user \(id) missing")
+                }
+                return UserRow(row: row)
+            }
+        }
         let floor = try store.pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(ts) FROM activity") ?? 0 }
         clock = MonotonicClock(floor: floor)
         signer = Signer(keyBytes: store.signingKey)
         faults = FaultInjector(failRate: config.failRate, rateLimitRate: config.rateLimitRate)
     }
 
-    func user(forToken token: String) throws -> UserRow? {
-        guard let id = tokens[token] else { return nil }
-        return try db.read { db in try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]).map(UserRow.init) }
-    }
+    func user(forToken token: String) -> UserRow? { users[token] }
 }
 
 /// Set once shutdown starts, so long-polls return promptly.
