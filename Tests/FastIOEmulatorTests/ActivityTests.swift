@@ -49,7 +49,7 @@ import Testing
             // A change that happened before the poll returns immediately.
             let file = try await server.fx.uploadSingle(ws.context, parent: folder, name: "f.txt", data: Data(text: "f"))
             let (prompt, promptTime) = try await timed { try await poll(server.api, ws.id, wait: 20, last: next) }
-            #expect(promptTime < 3, "pending change must return at once (took \(promptTime) s)")
+            #expect(promptTime < 8, "pending change must return at once, well before the 20 s wait (took \(promptTime) s)")
             let keys = storageKeys(prompt)
             #expect(keys.contains("storage:" + Formats.canonical(file)), "\(prompt)")
             #expect(keys.contains("storage:" + Formats.canonical(folder)), "parent folder bumped too: \(prompt)")
