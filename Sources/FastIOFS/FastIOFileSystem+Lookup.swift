@@ -59,6 +59,9 @@ extension FastIOFileSystem {
                 if entries.count > listings.maxEntriesPerListing { return nil }
                 cursor = page.nextCursor
             } while cursor != nil
+            if let writes, case .remote(let profileIndex, let folderID)? = nodes.record(directory)?.identity {
+                entries = writes.mergingLocalFiles(entries, profileIndex: profileIndex, folderID: folderID)
+            }
             let listing = CompleteListing(entries: entries, fetchedAt: started)
             listings.store(listing, for: directory)
             return listing

@@ -41,6 +41,9 @@ final class SpoolFile: Sendable {
         var nextAttempt: Double = 0
         /// Monotonic second at which the lock's next heartbeat is due.
         var lockDue: Double = 0
+        /// Set (atomically with the idle check) when the file leaves the registry: no writer may
+        /// attach any more; a new open makes a new spool file from the server's version.
+        var retired = false
     }
 
     let key: String
