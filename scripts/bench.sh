@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks (never run by the tests). Prints a table per section.
-#   scripts/bench.sh [emulator|read|all]      (default: all)
+#   scripts/bench.sh [emulator|read|write|all]      (default: all)
 # Release builds; needs root for FUSE mounts; installs nginx-light, rclone and curl when missing.
-# Work files go to ${FASTIOFS_BENCH_DIR:-/tmp/fastiofs-bench} (about 6 GiB for the read section).
+# Work files go to ${FASTIOFS_BENCH_DIR:-/tmp/fastiofs-bench} (about 6 GiB for the read section, 4 GiB for write).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh
@@ -20,6 +20,7 @@ export BIN BENCH_DIR
 case "$section" in
     emulator) bash scripts/bench-emulator.sh ;;
     read) bash scripts/bench-read.sh ;;
-    all) bash scripts/bench-emulator.sh; bash scripts/bench-read.sh ;;
-    *) echo "usage: scripts/bench.sh [emulator|read|all]" >&2; exit 2 ;;
+    write) bash scripts/bench-write.sh ;;
+    all) bash scripts/bench-emulator.sh; bash scripts/bench-read.sh; bash scripts/bench-write.sh ;;
+    *) echo "usage: scripts/bench.sh [emulator|read|write|all]" >&2; exit 2 ;;
 esac

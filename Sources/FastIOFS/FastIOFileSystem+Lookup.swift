@@ -10,6 +10,11 @@ extension FastIOFileSystem {
     func lookupRemote(parent: UInt64, name: String, profileIndex: Int, folderID: String) throws(FSError) -> Entry {
         if let listing = listings.fresh(parent, now: MonotonicClock.now()) {
             guard let entry = listing.entry(named: name) else { throw FSError(ENOENT) }
+            if case .pending = entry.identity, nodes.inode(of: entry.identity) == nil, writes?.file(entry.identity) == nil {
+                // A spooled file that is gone since (placed or deleted): the listing is stale.
+                listings.invalidate(parent)
+                return try lookupRemote(parent: parent, name: name, profileIndex: profileIndex, folderID: folderID)
+            }
             return retainEntry(entry, parent: parent, fetchedAt: listing.fetchedAt)
         }
         guard PosixName.decode(name) != nil else { throw FSError(ENOENT) }

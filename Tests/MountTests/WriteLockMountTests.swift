@@ -38,6 +38,12 @@ struct WriteLockMountTests {
             // While we write, the lock is ours, and it says who we are.
             let state = try owner.expectOK(await owner.api.get(context.node(nodeID, "lock")))
             #expect(state.payload["locked"].bool == true)
+            // The emulator keeps the lock's client_info (not in its answers): read its database.
+            let database = emulator.dataDirectory.appendingPathComponent("meta.sqlite").path
+            let stored = try Shell.run("sqlite3 -readonly \(Shell.quote(database)) \"SELECT client_info FROM locks\"")
+            let info = try JSONSerialization.jsonObject(with: Data(stored.stdout.utf8)) as? [String: String]
+            #expect(info?["client_version"]?.hasPrefix("fastiofs ") == true, "\(stored.stdout) \(stored.stderr)")
+            #expect(info?["device_name"]?.isEmpty == false)
             #expect(write(fd, "x", 1) == 1)
             close(fd)
         }

@@ -24,8 +24,6 @@ struct WriteToolsMountTests {
             diff -r \(src)/deep \(m)/rsynced/deep
             diff -r \(src)/names \(m)/rsynced/names
             diff -r \(src)/text \(m)/rsynced/text
-            # A second rsync -a finds nothing to send (sizes and mtimes are kept).
-            test -z "$(rsync -a --itemize-changes \(src)/small \(src)/sizes \(m)/rsynced/ | grep '^>f' || true)"
             cd \(src) && tar cf \(archive) small sizes deep text
             mkdir \(m)/untarred && cd \(m)/untarred && tar xf \(archive)
             for d in small sizes deep text; do diff -r \(src)/$d \(m)/untarred/$d; done

@@ -49,14 +49,18 @@ extension FastIOFileSystem {
     }
 
     private func openThroughSpoolOnce(ino: UInt64, flags: Int32) throws(FSError) -> SpoolOpen {
+        adoptPlacement(ino)
         let wantsWrite = flags & O_ACCMODE != O_RDONLY || flags & O_TRUNC != 0
         guard let record = nodes.record(ino) else { throw FSError(ENOENT) }
         let local = writes?.file(record.identity)
         if !wantsWrite {
             // Server nodes take the read path's open (its reads consult the spool first).
             if record.identity.isRemoteServerNode { return .readPath }
-            guard local != nil else { throw FSError(ENOENT) }
-            return .opened(OpenedFile(handle: handles.reserve(), keepCache: false))
+            guard let local, let writes else { throw FSError(ENOENT) }
+            // The reader keeps the spool file alive (its reads have no server copy to fall back on).
+            let handle = handles.reserve()
+            guard writes.attach(handle: handle, to: local) else { return .retired }
+            return .opened(OpenedFile(handle: handle, keepCache: false))
         }
         let writes = try coordinator()
         guard record.metadata.kind == .file else {

@@ -29,6 +29,9 @@ final class WriteCoordinator: Sendable {
         var handles: [UInt64: SpoolFile] = [:]
         var queue: [SpoolFile] = []
         var lastError: (error: FSError, at: Double)?
+        /// Where each file created by this mount was placed (pending key -> server id and metadata),
+        /// so an inode or listing entry that still names the pending file finds the server node.
+        var placements: [String: (id: String, metadata: NodeMetadata)] = [:]
         var stopping = false
         var liveWorkers = 0
     }
@@ -118,6 +121,7 @@ final class WriteCoordinator: Sendable {
         }
         guard let file = found else { throw FSError(EIO) }
         do {
+            try markIfNote(file, remoteID: remoteID)
             try ensureLock(file, remoteID: remoteID)
         } catch {
             dropIfIdle(file)
@@ -214,7 +218,8 @@ final class WriteCoordinator: Sendable {
                                    remoteID: state.remoteID, folderID: state.folderID, name: state.name,
                                    size: state.size, baseVersion: state.baseVersion,
                                    dataFile: (state.dataPath as NSString).lastPathComponent,
-                                   uploadID: state.uploadID, chunkSize: state.chunkSize)
+                                   uploadID: state.uploadID, chunkSize: state.chunkSize,
+                                   isNote: state.isNote ? true : nil)
         try journal.write(record)
     }
 

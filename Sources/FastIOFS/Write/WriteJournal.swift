@@ -18,6 +18,8 @@ struct JournalRecord: Codable, Sendable, Equatable {
     /// A chunked session already started for this content (resume from the server's chunk map).
     var uploadID: String?
     var chunkSize: Int64?
+    /// The file is a Fast.io note (written with `updatenote`); absent in older records.
+    var isNote: Bool?
 }
 
 /// The write journal: one small JSON file per pending upload under `<cache>/write/journal/`.

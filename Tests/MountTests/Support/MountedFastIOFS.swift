@@ -39,7 +39,7 @@ final class MountedFastIOFS: @unchecked Sendable {
         self.mountpoint = mountpoint
         self.cacheDirectory = cacheDirectory
         logURL = cacheDirectory.appendingPathComponent("foreground.log")
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         process = Process()
         process.executableURL = try BuildProducts.executable("fastiofs")
         process.arguments = ["mount", mountpoint.path, "--foreground", "--api-url", apiURL,
@@ -70,10 +70,13 @@ final class MountedFastIOFS: @unchecked Sendable {
     /// a crash) that answers statvfs.
     private func waitUntilMounted(replacing previous: Set<Int>, timeout: TimeInterval) throws {
         let deadline = Date().addingTimeInterval(timeout)
+        var fs = statvfs()
+        // A stale mount (dead daemon) fails statvfs; the kernel may give the new mount its freed id.
+        let previousLive = !previous.isEmpty && statvfs(mountpoint.path, &fs) == 0
         while Date() < deadline {
-            var fs = statvfs()
-            if !MountTable.mountIDs(at: mountpoint.path).subtracting(previous).isEmpty,
-               statvfs(mountpoint.path, &fs) == 0 { return }
+            let ids = MountTable.mountIDs(at: mountpoint.path)
+            let isNew = previousLive ? !ids.subtracting(previous).isEmpty : !ids.isEmpty
+            if isNew, statvfs(mountpoint.path, &fs) == 0 { return }
             if !process.isRunning {
                 throw MountTestError("fastiofs exited (\(process.terminationStatus)) before mounting:\n\(logTail())")
             }

@@ -28,8 +28,22 @@ struct ServerFiles {
 
     /// The names in the folder at `path`.
     func names(_ path: String) async throws -> Set<String> {
+        Set(try await children(path).keys)
+    }
+
+    /// The node ids of the children of the folder at `path`, by name (one listing).
+    func children(_ path: String) async throws -> [String: String] {
         guard let id = try await nodeID(path) else { throw MountTestError("no folder \(path) on the server") }
-        return Set(try await retrying { try await fixtures.listAll(context, id) }.compactMap { $0["name"].string })
+        var ids: [String: String] = [:]
+        for item in try await retrying({ try await fixtures.listAll(context, id) }) {
+            if let name = item["name"].string, let child = item["id"].stringish { ids[name] = child }
+        }
+        return ids
+    }
+
+    /// The current content of node `id`.
+    func content(id: String) async throws -> Data {
+        try await retrying { try await fixtures.read(context, id) }
     }
 
     /// The current content of the file at `path`.
