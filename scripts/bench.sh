@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks (never run by the tests). Prints a table per section.
-#   scripts/bench.sh [emulator|read|coherence|all]      (default: all)
+#   scripts/bench.sh [emulator|read|write|coherence|all]      (default: all)
 # Release builds; needs root for FUSE mounts; installs nginx-light, rclone and curl when missing.
-# Work files go to ${FASTIOFS_BENCH_DIR:-/tmp/fastiofs-bench} (about 6 GiB for the read section).
+# Work files go to ${FASTIOFS_BENCH_DIR:-/tmp/fastiofs-bench} (about 6 GiB for the read section, 4 GiB for write).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh
@@ -20,7 +20,8 @@ export BIN BENCH_DIR
 case "$section" in
     emulator) bash scripts/bench-emulator.sh ;;
     read) bash scripts/bench-read.sh ;;
+    write) bash scripts/bench-write.sh ;;
     coherence) bash scripts/bench-coherence.sh ;;
-    all) bash scripts/bench-emulator.sh; bash scripts/bench-read.sh; bash scripts/bench-coherence.sh ;;
-    *) echo "usage: scripts/bench.sh [emulator|read|coherence|all]" >&2; exit 2 ;;
+    all) bash scripts/bench-emulator.sh; bash scripts/bench-read.sh; bash scripts/bench-write.sh; bash scripts/bench-coherence.sh ;;
+    *) echo "usage: scripts/bench.sh [emulator|read|write|coherence|all]" >&2; exit 2 ;;
 esac

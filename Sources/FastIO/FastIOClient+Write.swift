@@ -56,11 +56,14 @@ extension FastIOClient: FastIOWriteAPI {
 
     // MARK: - Locks
 
-    public func acquireLock(_ profile: StorageProfile, nodeID: String, durationSeconds: Int) throws -> LockGrant {
+    public func acquireLock(_ profile: StorageProfile, nodeID: String, durationSeconds: Int,
+                            clientInfo: LockClientInfo?) throws -> LockGrant {
         let route = "POST storage/lock"
         let duration = min(max(durationSeconds, 60), 3600)
+        var form = [("duration", String(duration))]
+        if let clientInfo { form.append(("client_info", clientInfo.jsonText)) }
         let payload = try call(APIRequest(.post, storagePath(profile, nodeID, "lock"), route: route,
-                                          form: [("duration", String(duration))], idempotent: false))
+                                          form: form, idempotent: false))
         let grant = payload["lock"] ?? payload
         guard let token = grant["lock_token"]?.stringValue, !token.isEmpty else {
             throw FastIOError(kind: .invalidResponse, message: "lock answer has no lock_token", route: route)

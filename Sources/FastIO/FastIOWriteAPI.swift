@@ -37,8 +37,10 @@ public protocol FastIOWriteAPI: Sendable {
     /// `DELETE …/storage/{node}/delete/`: to the trash. A 404 after a retried attempt counts as done.
     func delete(_ profile: StorageProfile, nodeID: String) throws
 
-    /// `POST …/storage/{node}/lock/` (`duration` 60…3600 s). Held by someone else: `EBUSY`.
-    func acquireLock(_ profile: StorageProfile, nodeID: String, durationSeconds: Int) throws -> LockGrant
+    /// `POST …/storage/{node}/lock/` (`duration` 60…3600 s, `client_info` when given). Held by someone
+    /// else: `EBUSY`.
+    func acquireLock(_ profile: StorageProfile, nodeID: String, durationSeconds: Int,
+                     clientInfo: LockClientInfo?) throws -> LockGrant
     /// `POST …/storage/{node}/lock/heartbeat/` with `lock_token` in body and query; returns the new expiry.
     func heartbeatLock(_ profile: StorageProfile, nodeID: String, lockToken: String) throws -> Date?
     /// `DELETE …/storage/{node}/lock/` with `lock_token` in body and query.
@@ -99,6 +101,34 @@ public struct UploadSession: Sendable, Equatable {
 }
 
 /// A server-side lock on a node.
+extension FastIOWriteAPI {
+    /// A lock without `client_info`.
+    public func acquireLock(_ profile: StorageProfile, nodeID: String, durationSeconds: Int) throws -> LockGrant {
+        try acquireLock(profile, nodeID: nodeID, durationSeconds: durationSeconds, clientInfo: nil)
+    }
+}
+
+/// Who holds a lock, as other Fast.io clients show it: the lock's `client_info` JSON object.
+///
+/// Invariant: `jsonText` is a JSON object with `device_name` (at most 255 characters) and
+/// `client_version` (at most 50), longer values cut to fit.
+public struct LockClientInfo: Sendable, Equatable {
+    public var deviceName: String
+    public var clientVersion: String
+
+    public init(deviceName: String, clientVersion: String) {
+        self.deviceName = String(deviceName.prefix(255))
+        self.clientVersion = String(clientVersion.prefix(50))
+    }
+
+    public var jsonText: String {
+        let object = ["device_name": deviceName, "client_version": clientVersion]
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]),
+              let text = String(data: data, encoding: .utf8) else { return "{}" }
+        return text
+    }
+}
+
 public struct LockGrant: Sendable, Equatable {
     /// Secret: never log it.
     public var lockToken: String

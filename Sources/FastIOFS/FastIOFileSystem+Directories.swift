@@ -13,6 +13,13 @@ extension FastIOFileSystem {
         } else if let listing = freshListing(ino, identity: record.identity) {
             source = .fixed(listing.entries)
             fetchedAt = listing.fetchedAt
+        } else if case .remote(let profileIndex, let folderID) = record.identity,
+                  writes?.hasLocalFiles(profileIndex: profileIndex, folderID: folderID) == true,
+                  let listing = try loadCompleteListing(directory: ino, pager: FolderPager(
+                      api: api, profile: profiles[profileIndex].profile, profileIndex: profileIndex, folderID: folderID)) {
+            // Spooled files are not on the server yet: list the merged, cached listing.
+            source = .fixed(listing.entries)
+            fetchedAt = listing.fetchedAt
         } else if case .remote(let profileIndex, let folderID) = record.identity {
             source = .remote(FolderPager(api: api, profile: profiles[profileIndex].profile,
                                          profileIndex: profileIndex, folderID: folderID))
@@ -20,9 +27,15 @@ extension FastIOFileSystem {
             throw FSError(EIO)
         }
         let listings = self.listings
+        let writes = self.writes
+        let identity = record.identity
         let stream = DirectoryStream(directory: ino, parent: record.parent, source: source, fetchedAt: fetchedAt,
                                      collectLimit: Self.cachedListingLimit) { entries in
-            listings.store(CompleteListing(entries: entries, fetchedAt: MonotonicClock.now()), for: ino)
+            var complete = entries
+            if let writes, case .remote(let profileIndex, let folderID) = identity {
+                complete = writes.mergingLocalFiles(entries, profileIndex: profileIndex, folderID: folderID)
+            }
+            listings.store(CompleteListing(entries: complete, fetchedAt: MonotonicClock.now()), for: ino)
         }
         return handles.add(stream)
     }

@@ -10,6 +10,11 @@ extension FastIOFileSystem {
     func lookupRemote(parent: UInt64, name: String, profileIndex: Int, folderID: String) throws(FSError) -> Entry {
         if let listing = freshListing(parent, identity: .remote(profile: profileIndex, id: folderID)) {
             guard let entry = listing.entry(named: name) else { throw FSError(ENOENT) }
+            if case .pending = entry.identity, nodes.inode(of: entry.identity) == nil, writes?.file(entry.identity) == nil {
+                // A spooled file that is gone since (placed or deleted): the listing is stale.
+                listings.invalidate(parent)
+                return try lookupRemote(parent: parent, name: name, profileIndex: profileIndex, folderID: folderID)
+            }
             return retainEntry(entry, parent: parent, fetchedAt: listing.fetchedAt)
         }
         guard PosixName.decode(name) != nil else { throw FSError(ENOENT) }
@@ -61,6 +66,9 @@ extension FastIOFileSystem {
                 if entries.count > listings.maxEntriesPerListing { return nil }
                 cursor = page.nextCursor
             } while cursor != nil
+            if let writes, case .remote(let profileIndex, let folderID)? = nodes.record(directory)?.identity {
+                entries = writes.mergingLocalFiles(entries, profileIndex: profileIndex, folderID: folderID)
+            }
             let listing = CompleteListing(entries: entries, fetchedAt: started)
             listings.store(listing, for: directory)
             return listing

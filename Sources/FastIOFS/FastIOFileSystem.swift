@@ -145,7 +145,8 @@ public final class FastIOFileSystem: FilesystemOperations {
     // MARK: - shared helpers
 
     /// Adds a kernel reference to `entry` (a child of `parent`) and returns its lookup answer.
-    func retainEntry(_ entry: ListedEntry, parent: UInt64, fetchedAt: Double?) -> Entry {
+    func retainEntry(_ listed: ListedEntry, parent: UInt64, fetchedAt: Double?) -> Entry {
+        let entry = adoptingPlacement(listed)
         let refreshed = entry.identity.isRemoteNode ? (fetchedAt ?? MonotonicClock.now()) : nil
         let ino = nodes.retain(entry.identity, parent: parent, name: entry.name, metadata: entry.metadata,
                                refreshedAt: refreshed)
@@ -173,6 +174,7 @@ public final class FastIOFileSystem: FilesystemOperations {
 
     /// The record of `ino`, refreshed from the server first when its metadata is older than the TTL.
     func freshRecord(_ ino: UInt64) throws(FSError) -> NodeRecord {
+        adoptPlacement(ino)
         guard let record = nodes.record(ino) else { throw FSError(ENOENT) }
         guard case .remote(let profileIndex, let id) = record.identity, id != "root",
               let refreshedAt = record.refreshedAt else { return record }

@@ -50,7 +50,7 @@ public final class NodeTable: Sendable {
             record.lookups -= min(record.lookups, count)
             if record.lookups == 0 && !record.pinned {
                 state.records[ino] = nil
-                state.inodes[record.identity] = nil
+                if state.inodes[record.identity] == ino { state.inodes[record.identity] = nil }
                 let key = ChildKey(parent: record.parent, name: record.name)
                 if state.children[key] == ino { state.children[key] = nil }
             } else {
@@ -119,13 +119,20 @@ public final class NodeTable: Sendable {
     }
 
     /// Gives a known inode a new identity (a pending file the server has just placed), keeping the
-    /// inode number the kernel knows. Returns false when the inode is gone or the identity is taken.
+    /// inode number the kernel knows. Returns false when the inode is gone or the identity is taken,
+    /// unless `displacing`: then an inode that already has `identity` (made from a listing that saw
+    /// the placed file first) stays valid as an alias, and `ino` becomes the one lookups find.
     @discardableResult
-    public func rebind(_ ino: UInt64, to identity: NodeIdentity) -> Bool {
+    public func rebind(_ ino: UInt64, to identity: NodeIdentity, displacing: Bool = false) -> Bool {
         state.withLock { state in
-            guard let record = state.records[ino], state.inodes[identity] == nil else { return false }
+            guard let record = state.records[ino], displacing || state.inodes[identity] == nil else { return false }
+            if let other = state.inodes[identity], other != ino, let alias = state.records[other] {
+                let key = ChildKey(parent: alias.parent, name: alias.name)
+                if state.children[key] == other { state.children[key] = nil }
+            }
             state.inodes[record.identity] = nil
             state.inodes[identity] = ino
+            state.children[ChildKey(parent: record.parent, name: record.name)] = ino
             state.records[ino] = NodeRecord(ino: ino, identity: identity, parent: record.parent, name: record.name,
                                             depth: record.depth, metadata: record.metadata,
                                             refreshedAt: record.refreshedAt, lookups: record.lookups,

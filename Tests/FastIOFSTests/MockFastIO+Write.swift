@@ -19,6 +19,7 @@ final class MockWriteState: Sendable {
         var sessions: [String: Session] = [:]
         var locks: [String: String] = [:]
         var foreignLocks: Set<String> = []
+        var lockClientInfo: [String: LockClientInfo?] = [:]
         var failUploadsWith: Int32?
         var nextSession = 1
     }
@@ -38,6 +39,8 @@ extension MockFastIO: FastIOWriteAPI {
     }
 
     func failUploads(with errno: Int32?) { writes.state.withLock { $0.failUploadsWith = errno } }
+    /// The `client_info` sent with the last lock of `nodeID`.
+    func lockClientInfo(_ nodeID: String) -> LockClientInfo? { writes.state.withLock { $0.lockClientInfo[nodeID] ?? nil } }
     func lockAsAnotherUser(_ nodeID: String) { _ = writes.state.withLock { $0.foreignLocks.insert(nodeID) } }
     func heldLocks() -> [String] { writes.state.withLock { Array($0.locks.keys) } }
     func content(_ profile: StorageProfile, id: String) -> [UInt8]? {
@@ -210,10 +213,12 @@ extension MockFastIO: FastIOWriteAPI {
         }
     }
 
-    func acquireLock(_ profile: StorageProfile, nodeID: String, durationSeconds: Int) throws -> LockGrant {
+    func acquireLock(_ profile: StorageProfile, nodeID: String, durationSeconds: Int,
+                     clientInfo: LockClientInfo?) throws -> LockGrant {
         tally("POST storage/lock")
         return try writes.state.withLock { state throws -> LockGrant in
             if state.foreignLocks.contains(nodeID) { throw MockError(errno: EBUSY) }
+            state.lockClientInfo[nodeID] = clientInfo
             let token = state.locks[nodeID] ?? "token-\(nodeID)"
             state.locks[nodeID] = token
             return LockGrant(lockToken: token, expiresAt: Date().addingTimeInterval(Double(durationSeconds)))

@@ -115,6 +115,9 @@ func readAll(_ fs: FastIOFileSystem, _ ino: UInt64) throws -> [UInt8] {
         var expected = fixture.big
         let opened = try fs.open(ino: ino, flags: O_RDWR, context: writerContext)
         #expect(fixture.api.heldLocks() == [fixture.bigID])
+        let info = try #require(fixture.api.lockClientInfo(fixture.bigID))
+        #expect(info.clientVersion == "fastiofs \(FastIOFSVersion.current)")
+        #expect(!info.deviceName.isEmpty)
         let patch = randomBytes(10_000, seed: 3)
         try writeBytes(fs, ino: ino, handle: opened.handle, offset: 1_000_000, patch)
         expected.replaceSubrange(1_000_000..<1_010_000, with: patch)
@@ -176,6 +179,9 @@ func readAll(_ fs: FastIOFileSystem, _ ino: UInt64) throws -> [UInt8] {
         #expect(fixture.api.content(fixture.alpha, id: targetID) == saved)
         #expect(fixture.api.versionCount(fixture.alpha, id: targetID) == 2)
         #expect(fixture.api.child(fixture.alpha, parent: fixture.docsID, name: ".a.txt.swp") == nil)
+        // The lock goes just after the commit fsync waited for.
+        let deadline = Date().addingTimeInterval(5)
+        while !fixture.api.heldLocks().isEmpty && Date() < deadline { usleep(10_000) }
         #expect(fixture.api.heldLocks().isEmpty)
     }
 

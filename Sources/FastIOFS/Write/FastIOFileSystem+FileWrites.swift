@@ -21,20 +21,46 @@ extension FastIOFileSystem {
         listingInsert(listed, in: parent)
         let entry = retainEntry(listed, parent: parent, fetchedAt: nil)
         let handle = handles.reserve()
-        writes.attach(handle: handle, to: file)
+        _ = writes.attach(handle: handle, to: file)  // a new file cannot be retired before its upload
         return (entry, OpenedFile(handle: handle, keepCache: false))
     }
 
     /// `open` of a file that has local content or is opened for writing; nil: the read path's open.
     func openThroughSpool(ino: UInt64, flags: Int32) throws(FSError) -> OpenedFile? {
+        // A spool file can be retired (its upload done, its last writer gone) while this open runs:
+        // then the open starts over with a fresh one.
+        for _ in 0..<100 {
+            switch try openThroughSpoolOnce(ino: ino, flags: flags) {
+            case .readPath: return nil
+            case .opened(let file): return file
+            case .retired: continue
+            }
+        }
+        throw FSError(EIO, detail: "the spool file kept being retired during open")
+    }
+
+    /// The outcome of one open attempt.
+    private enum SpoolOpen {
+        /// A read-only open of a server file: the read path opens it.
+        case readPath
+        case opened(OpenedFile)
+        /// The spool file was retired meanwhile: try again.
+        case retired
+    }
+
+    private func openThroughSpoolOnce(ino: UInt64, flags: Int32) throws(FSError) -> SpoolOpen {
+        adoptPlacement(ino)
         let wantsWrite = flags & O_ACCMODE != O_RDONLY || flags & O_TRUNC != 0
         guard let record = nodes.record(ino) else { throw FSError(ENOENT) }
         let local = writes?.file(record.identity)
         if !wantsWrite {
             // Server nodes take the read path's open (its reads consult the spool first).
-            if record.identity.isRemoteServerNode { return nil }
-            guard local != nil else { throw FSError(ENOENT) }
-            return OpenedFile(handle: handles.reserve(), keepCache: false)
+            if record.identity.isRemoteServerNode { return .readPath }
+            guard let local, let writes else { throw FSError(ENOENT) }
+            // The reader keeps the spool file alive (its reads have no server copy to fall back on).
+            let handle = handles.reserve()
+            guard writes.attach(handle: handle, to: local) else { return .retired }
+            return .opened(OpenedFile(handle: handle, keepCache: false))
         }
         let writes = try coordinator()
         guard record.metadata.kind == .file else {
@@ -61,7 +87,10 @@ extension FastIOFileSystem {
             file = local
             handle = handles.reserve()
         }
-        writes.attach(handle: handle, to: file)
+        guard writes.attach(handle: handle, to: file) else {
+            handles.removeFile(handle)?.close()
+            return .retired
+        }
         if flags & O_TRUNC != 0 {
             do {
                 try file.truncate(to: 0, fetch: writes.fetcher(for: file))
@@ -70,7 +99,7 @@ extension FastIOFileSystem {
                 throw error
             }
         }
-        return OpenedFile(handle: handle, keepCache: false)
+        return .opened(OpenedFile(handle: handle, keepCache: false))
     }
 
     /// Local bytes of a changed file; nil when the server's bytes are current.

@@ -104,18 +104,27 @@ extension FastIOFileSystem {
         try moveAndRename(source, from: from, to: to, newRemoteName: newRemoteName, writer: writer)
         nodes.move(source.ino, toParent: newParent, name: newName)
         listingRemove(name, in: parent)
-        listingInsert(ListedEntry(name: newName, identity: source.identity, metadata: source.metadata), in: newParent)
+        // The identity now (a pending file may have been placed and rebound while this ran).
+        let identity = nodes.record(source.ino)?.identity ?? source.identity
+        listingInsert(ListedEntry(name: newName, identity: identity, metadata: source.metadata), in: newParent)
     }
 
     /// The server side of a rename: `move` to the new folder, `update name`; a file still waiting for
     /// its first upload is only re-addressed locally.
     private func moveAndRename(_ source: NodeRecord, from: FolderTarget, to: FolderTarget, newRemoteName: String,
                                writer: any FastIOWriteAPI) throws(FSError) {
-        if case .pending = source.identity, let writes,
-           writes.readdress(ino: source.ino, folderID: to.folderID, name: newRemoteName) {
-            return
+        var placedID: String?
+        if case .pending = source.identity, let writes {
+            switch writes.readdress(ino: source.ino, folderID: to.folderID, name: newRemoteName) {
+            case .readdressed: return
+            case .placed(let id): placedID = id
+            case .unknown: break
+            }
         }
-        guard case .remote(_, let id) = source.identity else { throw FSError(EACCES) }
+        if placedID == nil, case .remote(_, let id) = nodes.record(source.ino)?.identity ?? source.identity {
+            placedID = id
+        }
+        guard let id = placedID else { throw FSError(EACCES) }
         let profile = profiles[from.profileIndex].profile
         let renamed = PosixName.encode(newRemoteName) != source.name
         do {

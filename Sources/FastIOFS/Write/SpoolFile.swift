@@ -41,6 +41,11 @@ final class SpoolFile: Sendable {
         var nextAttempt: Double = 0
         /// Monotonic second at which the lock's next heartbeat is due.
         var lockDue: Double = 0
+        /// Set (atomically with the idle check) when the file leaves the registry: no writer may
+        /// attach any more; a new open makes a new spool file from the server's version.
+        var retired = false
+        /// A Fast.io note: its content goes through `updatenote` (as UTF-8 text), never an upload.
+        var isNote = false
     }
 
     let key: String
@@ -175,6 +180,7 @@ final class SpoolFile: Sendable {
         let name: String
         let baseVersion: String?
         let lockLost: Bool
+        let isNote: Bool
     }
 
     /// Freezes the current content for an upload, or nil when the server already has it (or the
@@ -191,7 +197,7 @@ final class SpoolFile: Sendable {
             state.bytesTotal = state.size
             return Snapshot(path: state.dataPath, size: state.size, generation: state.generation,
                             remoteID: state.remoteID, folderID: state.folderID, name: state.name,
-                            baseVersion: state.baseVersion, lockLost: state.lockLost)
+                            baseVersion: state.baseVersion, lockLost: state.lockLost, isNote: state.isNote)
         }
     }
 

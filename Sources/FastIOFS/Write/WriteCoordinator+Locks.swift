@@ -9,7 +9,8 @@ extension WriteCoordinator {
         guard file.snapshotState().lock == nil else { return }
         let profile = profiles[file.profileIndex].profile
         do {
-            let grant = try writer.acquireLock(profile, nodeID: remoteID, durationSeconds: Self.lockDuration)
+            let grant = try writer.acquireLock(profile, nodeID: remoteID, durationSeconds: Self.lockDuration,
+                                               clientInfo: Self.clientInfo)
             file.state.withLock { state in
                 state.lock = grant
                 state.lockDue = MonotonicClock.now() + Double(Self.lockDuration) / 2
@@ -24,6 +25,14 @@ extension WriteCoordinator {
             throw failure
         }
     }
+
+    /// Names this host and fastiofs' version in every lock we take.
+    static let clientInfo: LockClientInfo = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        let host = gethostname(&buffer, buffer.count) == 0
+            ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "unknown host"
+        return LockClientInfo(deviceName: host, clientVersion: "fastiofs \(FastIOFSVersion.current)")
+    }()
 
     func releaseLock(_ file: SpoolFile) {
         let (grant, remoteID) = file.state.withLock { state -> (LockGrant?, String?) in

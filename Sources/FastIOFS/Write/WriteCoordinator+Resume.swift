@@ -26,6 +26,7 @@ extension WriteCoordinator {
             state.lockLost = record.remoteID != nil
             state.uploadID = record.uploadID
             state.chunkSize = record.chunkSize
+            state.isNote = record.isNote ?? false
             let file = SpoolFile(key: record.key, profileIndex: profileIndex, spoolDirectory: spoolDirectory, state: state)
             let identity: NodeIdentity = record.remoteID.map { .remote(profile: profileIndex, id: $0) } ?? file.pendingIdentity
             registry.withLock { $0.files[identity] = file }

@@ -194,6 +194,7 @@ extension WriteCoordinator {
                 return UploadProcedure.Outcome(nodeID: remoteID, version: current.version)
             }
         }
+        if snapshot.isNote { return try procedure.updateNote(nodeID: remoteID) }
         return try procedure.replace(nodeID: remoteID, name: snapshot.name)
     }
 
@@ -213,9 +214,14 @@ extension WriteCoordinator {
         let state = file.snapshotState()
         let remote = NodeIdentity.remote(profile: file.profileIndex, id: outcome.nodeID)
         let metadata = NodeMetadata(kind: .file, size: snapshot.size, mtime: state.mtime, version: outcome.version)
+        registry.withLock { registry in
+            if snapshot.remoteID == nil || registry.placements[file.key] != nil {
+                registry.placements[file.key] = (outcome.nodeID, metadata)
+            }
+        }
         if snapshot.remoteID == nil {
             registry.withLock { $0.files[remote] = file }
-            if let ino = nodes.inode(of: file.pendingIdentity) { nodes.rebind(ino, to: remote) }
+            if let ino = nodes.inode(of: file.pendingIdentity) { nodes.rebind(ino, to: remote, displacing: true) }
             if state.discarded {
                 try? writer.delete(profiles[file.profileIndex].profile, nodeID: outcome.nodeID)
                 return
@@ -227,6 +233,14 @@ extension WriteCoordinator {
                     try? writer.move(profile, nodeID: outcome.nodeID, toParentID: state.folderID)
                 }
                 if state.name != snapshot.name { _ = try? writer.rename(profile, nodeID: outcome.nodeID, to: state.name) }
+            }
+        }
+        // A cached listing of the folder may hold the file under its pending identity (merged from the
+        // spool while the kernel had no inode for it): point it at the server node.
+        let pending = file.pendingIdentity
+        if let folder = nodes.inode(of: .remote(profile: file.profileIndex, id: state.folderID)) {
+            listings.patch(folder) { entries in
+                entries.map { $0.identity == pending ? ListedEntry(name: $0.name, identity: remote, metadata: metadata) : $0 }
             }
         }
         guard let ino = nodes.inode(of: remote) else { return }

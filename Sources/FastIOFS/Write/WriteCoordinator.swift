@@ -29,6 +29,9 @@ final class WriteCoordinator: Sendable {
         var handles: [UInt64: SpoolFile] = [:]
         var queue: [SpoolFile] = []
         var lastError: (error: FSError, at: Double)?
+        /// Where each file created by this mount was placed (pending key -> server id and metadata),
+        /// so an inode or listing entry that still names the pending file finds the server node.
+        var placements: [String: (id: String, metadata: NodeMetadata)] = [:]
         var stopping = false
         var liveWorkers = 0
     }
@@ -61,8 +64,10 @@ final class WriteCoordinator: Sendable {
 
     // MARK: - files
 
+    /// The live spool file of `identity` (a retired one, on its way out, counts as none).
     func file(_ identity: NodeIdentity) -> SpoolFile? {
-        registry.withLock { $0.files[identity] }
+        guard let file = registry.withLock({ $0.files[identity] }), !file.state.withLock({ $0.retired }) else { return nil }
+        return file
     }
 
     func file(handle: UInt64) -> SpoolFile? {
@@ -93,17 +98,30 @@ final class WriteCoordinator: Sendable {
     func openExisting(profileIndex: Int, remoteID: String, folderID: String, name: String,
                       metadata: NodeMetadata) throws(FSError) -> SpoolFile {
         let identity = NodeIdentity.remote(profile: profileIndex, id: remoteID)
-        let file = registry.withLock { registry -> SpoolFile in
-            if let known = registry.files[identity] { return known }
-            let key = UUID().uuidString.lowercased()
-            let state = SpoolFile.State(remoteID: remoteID, folderID: folderID, name: name, size: metadata.size,
-                                        mtime: metadata.mtime, materialized: false, fetchLimit: metadata.size,
-                                        baseVersion: metadata.version, dataPath: spoolDirectory + "/" + key)
-            let created = SpoolFile(key: key, profileIndex: profileIndex, spoolDirectory: spoolDirectory, state: state)
-            registry.files[identity] = created
-            return created
+        let deadline = MonotonicClock.now() + 10
+        var found: SpoolFile?
+        while found == nil {
+            found = registry.withLock { registry -> SpoolFile? in
+                if let known = registry.files[identity] {
+                    // A retired file is still releasing its lock: wait until it is gone.
+                    return known.state.withLock { $0.retired } ? nil : known
+                }
+                let key = UUID().uuidString.lowercased()
+                let state = SpoolFile.State(remoteID: remoteID, folderID: folderID, name: name, size: metadata.size,
+                                            mtime: metadata.mtime, materialized: false, fetchLimit: metadata.size,
+                                            baseVersion: metadata.version, dataPath: spoolDirectory + "/" + key)
+                let created = SpoolFile(key: key, profileIndex: profileIndex, spoolDirectory: spoolDirectory, state: state)
+                registry.files[identity] = created
+                return created
+            }
+            if found == nil {
+                guard MonotonicClock.now() < deadline else { throw FSError(EIO, detail: "a released spool file stays registered") }
+                usleep(1_000)
+            }
         }
+        guard let file = found else { throw FSError(EIO) }
         do {
+            try markIfNote(file, remoteID: remoteID)
             try ensureLock(file, remoteID: remoteID)
         } catch {
             dropIfIdle(file)
@@ -112,9 +130,15 @@ final class WriteCoordinator: Sendable {
         return file
     }
 
-    func attach(handle: UInt64, to file: SpoolFile) {
-        file.state.withLock { $0.writers += 1 }
-        registry.withLock { $0.handles[handle] = file }
+    /// Counts a new writer of `file`; false when the file was retired meanwhile (open it again).
+    func attach(handle: UInt64, to file: SpoolFile) -> Bool {
+        let attached = file.state.withLock { state -> Bool in
+            guard !state.retired else { return false }
+            state.writers += 1
+            return true
+        }
+        if attached { registry.withLock { $0.handles[handle] = file } }
+        return attached
     }
 
     /// `close` of a write handle: the last writer of an unchanged file releases its lock at once.
@@ -194,7 +218,8 @@ final class WriteCoordinator: Sendable {
                                    remoteID: state.remoteID, folderID: state.folderID, name: state.name,
                                    size: state.size, baseVersion: state.baseVersion,
                                    dataFile: (state.dataPath as NSString).lastPathComponent,
-                                   uploadID: state.uploadID, chunkSize: state.chunkSize)
+                                   uploadID: state.uploadID, chunkSize: state.chunkSize,
+                                   isNote: state.isNote ? true : nil)
         try journal.write(record)
     }
 
@@ -236,13 +261,29 @@ final class WriteCoordinator: Sendable {
         return state.remoteID
     }
 
-    /// A pending file's new folder and name (rename before its first upload). False when unknown.
-    @discardableResult
-    func readdress(ino: UInt64, folderID: String, name: String) -> Bool {
-        guard let record = nodes.record(ino), let file = file(record.identity) else { return false }
-        file.state.withLock { $0.folderID = folderID; $0.name = name }
+    /// Where a rename of a file the server may not have yet must go.
+    enum LocalAddress: Equatable {
+        /// Not placed yet: the new folder and name are applied when its upload places it.
+        case readdressed
+        /// Placed on the server meanwhile (the node may not be rebound yet): rename node `id` there.
+        case placed(id: String)
+        /// No spooled file behind the inode.
+        case unknown
+    }
+
+    /// A pending file's new folder and name (rename before its first upload completes).
+    func readdress(ino: UInt64, folderID: String, name: String) -> LocalAddress {
+        guard let record = nodes.record(ino), let file = file(record.identity) else { return .unknown }
+        let placedID = file.state.withLock { state -> String? in
+            // Once placed, the uploader no longer applies local renames: the server must be told.
+            if let id = state.remoteID { return id }
+            state.folderID = folderID
+            state.name = name
+            return nil
+        }
+        if let placedID { return .placed(id: placedID) }
         if file.snapshotState().generation > file.snapshotState().durableGeneration { try? writeJournal(file) }
-        return true
+        return .readdressed
     }
 
     /// Keeps a spooled file's folder and name in step with a server-side rename.
@@ -254,9 +295,15 @@ final class WriteCoordinator: Sendable {
         found.state.withLock { $0.folderID = folderID; $0.name = name }
     }
 
+    /// Retires `file` when nobody writes it and the server has all of it: releases its lock, then
+    /// forgets it and its data. The idle check and `retired` are one step, so a writer attaching at
+    /// the same moment either keeps the file alive or sees it retired and opens afresh.
     func dropIfIdle(_ file: SpoolFile) {
-        let idle = file.state.withLock { state in
-            state.writers == 0 && !state.uploading && (state.generation <= state.durableGeneration || state.discarded)
+        let idle = file.state.withLock { state -> Bool in
+            guard !state.retired, state.writers == 0, !state.uploading,
+                  state.generation <= state.durableGeneration || state.discarded else { return false }
+            state.retired = true
+            return true
         }
         guard idle else { return }
         releaseLock(file)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One pending upload as the journal keeps it: enough to send the spooled bytes after a crash.
 ///
@@ -17,16 +18,28 @@ struct JournalRecord: Codable, Sendable, Equatable {
     /// A chunked session already started for this content (resume from the server's chunk map).
     var uploadID: String?
     var chunkSize: Int64?
+    /// The file is a Fast.io note (written with `updatenote`); absent in older records.
+    var isNote: Bool?
 }
 
 /// The write journal: one small JSON file per pending upload under `<cache>/write/journal/`.
 ///
 /// Invariants: a record is written with write-to-temp, fsync, rename (a crash leaves the old record
 /// or the new one, never a torn one); it is removed only once its content is durable on the server.
-/// Thread-safe (each record is its own file; callers never write the same key concurrently... and if
-/// they do, the last rename wins with a complete record).
+/// Thread-safe: writes and removals of one key are serialized (striped locks), so concurrent writers
+/// of a record never share a temp file and a removal is never undone by an older write in flight.
 struct WriteJournal: Sendable {
     let directory: String
+    private let stripes: [KeyStripe] = (0..<32).map { _ in KeyStripe() }
+
+    /// One of the locks that serialize the journal operations of the keys hashed to it.
+    private final class KeyStripe: Sendable {
+        let mutex = Mutex(())
+    }
+
+    private func stripe(_ key: String) -> KeyStripe {
+        stripes[Int(UInt(bitPattern: key.hashValue) % UInt(stripes.count))]
+    }
 
     init(directory: String) throws(FSError) {
         self.directory = directory
@@ -40,6 +53,10 @@ struct WriteJournal: Sendable {
     func path(_ key: String) -> String { directory + "/" + key + ".json" }
 
     func write(_ record: JournalRecord) throws(FSError) {
+        try stripe(record.key).mutex.withLock { (_: inout Void) throws(FSError) in try writeLocked(record) }
+    }
+
+    private func writeLocked(_ record: JournalRecord) throws(FSError) {
         let data: Data
         do { data = try JSONEncoder().encode(record) } catch { throw FSError(EIO, detail: "journal encode") }
         let temporary = path(record.key) + ".tmp"
@@ -53,7 +70,7 @@ struct WriteJournal: Sendable {
     }
 
     func remove(_ key: String) {
-        unlink(path(key))
+        stripe(key).mutex.withLock { _ in _ = unlink(path(key)) }
     }
 
     /// Every complete record (unreadable files are skipped: they were never renamed into place).
