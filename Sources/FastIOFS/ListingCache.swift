@@ -37,6 +37,8 @@ public final class ListingCache: Sendable {
         var listings: [UInt64: CompleteListing] = [:]
         var order: [UInt64] = []
         var totalEntries = 0
+        /// When each directory last changed through this mount (monotonic seconds).
+        var localChanges: [UInt64: Double] = [:]
     }
     private let state = Mutex(State())
 
@@ -84,11 +86,18 @@ public final class ListingCache: Sendable {
     /// creates, renames and deletes stay visible without listing the folder again.
     public func patch(_ ino: UInt64, _ change: ([ListedEntry]) -> [ListedEntry]) {
         state.withLock { state in
+            state.localChanges[ino] = MonotonicClock.now()
             guard let old = state.listings[ino] else { return }
             let entries = change(old.entries)
             state.totalEntries += entries.count - old.entries.count
             state.listings[ino] = CompleteListing(entries: entries, fetchedAt: old.fetchedAt)
         }
+    }
+
+    /// True when directory `ino` changed through this mount at or after `time`: a server listing
+    /// fetched since may not show that change yet and must not replace what the mount knows.
+    public func changedLocally(_ ino: UInt64, since time: Double) -> Bool {
+        state.withLock { ($0.localChanges[ino] ?? -.infinity) >= time }
     }
 
     public func invalidate(_ ino: UInt64) {

@@ -133,6 +133,9 @@ extension FastIOFileSystem {
             listings.invalidate(directory)
             return []
         }
+        // While files are being written into this folder through the mount, the mount's view of it is
+        // newer than the server's: leave it alone until those uploads are committed.
+        if writes?.hasLocalFiles(profileIndex: profileIndex, folderID: folderID) == true { return [] }
         let believed = believedEntries(of: directory)
         let pager = FolderPager(api: api, profile: profiles[profileIndex].profile, profileIndex: profileIndex,
                                 folderID: folderID)
@@ -150,10 +153,15 @@ extension FastIOFileSystem {
             logger.debug("refresh of \(profiles[profileIndex].profile) folder \(folderID) failed: \(error)")
             return expireDirectory(directory)
         }
+        // Files still in the write spool are not on the server yet: they stay in the listing.
+        if let writes { entries = writes.mergingLocalFiles(entries, profileIndex: profileIndex, folderID: folderID) }
+        // A change made through this mount meanwhile may be missing from this server listing: keep
+        // what the mount knows, and only drop the kernel's cached attributes of the directory.
+        if listings.changedLocally(directory, since: started) { return [.inode(directory)] }
         listings.store(CompleteListing(entries: entries, fetchedAt: started), for: directory)
         let diff = ListingDiff(old: believed, new: entries)
         var out: [KernelInvalidation] = []
-        for gone in diff.removed {
+        for gone in diff.removed where !hasLocalState(gone.identity) {
             if let child = nodes.child(of: directory, named: gone.name), child.identity == gone.identity {
                 nodes.unlinkChild(parent: directory, name: gone.name)
                 out.append(.delete(parent: directory, child: child.ino, name: gone.name))
@@ -169,7 +177,7 @@ extension FastIOFileSystem {
                 changed.insert(entry.identity)
             }
         }
-        for entry in entries where changed.contains(entry.identity) {
+        for entry in entries where changed.contains(entry.identity) && !hasLocalState(entry.identity) {
             guard let ino = nodes.inode(of: entry.identity) else { continue }
             nodes.refresh(ino, metadata: entry.metadata, at: started)
             detailsCache.invalidate(ino)
@@ -177,6 +185,13 @@ extension FastIOFileSystem {
         }
         if !diff.added.isEmpty || !diff.removed.isEmpty { out.append(.inode(directory)) }
         return out
+    }
+
+    /// True for a file being written through this mount (spooled, pending or uploading): its local
+    /// state is newer than anything the server reports until its upload is committed.
+    private func hasLocalState(_ identity: NodeIdentity) -> Bool {
+        if case .pending = identity { return true }
+        return writes?.file(identity) != nil
     }
 
     /// Forgets what is cached about `directory` without asking the server: its listing, its known
