@@ -76,15 +76,17 @@ enum POSIX {
 }
 
 enum XAttr {
-    /// The value of `name`. Retries when the value grew between the size probe and the read (ERANGE).
+    /// The value of `name`; a value that grows between the size query and the read (e.g. the live
+    /// `user.fastio.status`) is read again.
     static func get(_ path: String, _ name: String) throws -> [UInt8] {
-        for _ in 0..<10 {
+        for _ in 0..<20 {
             let size = getxattr(path, name, nil, 0)
             guard size >= 0 else { throw SyscallError(errno: errno, call: "getxattr \(name)") }
             var buf = [UInt8](repeating: 0, count: size + 256)
-            let n = buf.withUnsafeMutableBytes { getxattr(path, name, $0.baseAddress, size + 256) }
-            if n >= 0 { return Array(buf[0..<n]) }
-            if errno != ERANGE { throw SyscallError(errno: errno, call: "getxattr \(name)") }
+            let n = buf.withUnsafeMutableBytes { getxattr(path, name, $0.baseAddress, $0.count) }
+            if n < 0 && errno == ERANGE { continue }
+            guard n >= 0 else { throw SyscallError(errno: errno, call: "getxattr \(name)") }
+            return Array(buf[0..<n])
         }
         throw SyscallError(errno: ERANGE, call: "getxattr \(name)")
     }
