@@ -119,7 +119,9 @@ umount_fastiofs
 echo "fastiofs, 4 concurrent 1 GiB readers..." >&2
 mount_fastiofs
 t0=$(date +%s.%N)
-for i in 1 2 3 4; do seqread "$MNT/big/file$i.bin" >"$W/par$i" & done; wait
+readers=""
+for i in 1 2 3 4; do seqread "$MNT/big/file$i.bin" >"$W/par$i" & readers="$readers $!"; done
+wait $readers   # not a bare `wait`: the emulator and nginx are children of this shell too
 t1=$(date +%s.%N)
 PAR_MBPS=$(echo "4 * 1073.741824 / ($t1 - $t0)" | bc -l | xargs printf "%.0f")
 FS_RSS=$(peak_rss_mib "$FS_PID")
