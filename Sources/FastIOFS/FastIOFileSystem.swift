@@ -112,7 +112,12 @@ public final class FastIOFileSystem: FilesystemOperations {
     }
 
     public func forget(ino: UInt64, lookups: UInt64) {
-        nodes.forget(ino, count: lookups)
+        // Activity refreshes only reach directories in the node table: a listing kept for a dropped
+        // inode would be served, stale, when the same node is looked up again (same inode number).
+        if nodes.forget(ino, count: lookups) {
+            listings.invalidate(ino)
+            detailsCache.invalidate(ino)
+        }
     }
 
     public func getattr(ino: UInt64) throws(FSError) -> (FileAttributes, timeout: Double) {

@@ -43,19 +43,22 @@ public final class NodeTable: Sendable {
                        addLookup: true, pinned: false)
     }
 
-    /// Removes `count` kernel references; drops the record at zero unless pinned.
-    public func forget(_ ino: UInt64, count: UInt64) {
+    /// Removes `count` kernel references; drops the record at zero unless pinned. Returns true when
+    /// the record was dropped.
+    @discardableResult
+    public func forget(_ ino: UInt64, count: UInt64) -> Bool {
         state.withLock { state in
-            guard var record = state.records[ino] else { return }
+            guard var record = state.records[ino] else { return false }
             record.lookups -= min(record.lookups, count)
             if record.lookups == 0 && !record.pinned {
                 state.records[ino] = nil
                 if state.inodes[record.identity] == ino { state.inodes[record.identity] = nil }
                 let key = ChildKey(parent: record.parent, name: record.name)
                 if state.children[key] == ino { state.children[key] = nil }
-            } else {
-                state.records[ino] = record
+                return true
             }
+            state.records[ino] = record
+            return false
         }
     }
 
@@ -74,10 +77,11 @@ public final class NodeTable: Sendable {
         state.withLock { $0.inodes[identity] }
     }
 
-    /// Replaces a known node's metadata with fresher server data (no reference change).
-    public func refresh(_ ino: UInt64, metadata: NodeMetadata, at time: Double) {
+    /// Replaces a known node's metadata with fresher server data (no reference change); with
+    /// `identity`, only while the inode still stands for that node (it may be rebound concurrently).
+    public func refresh(_ ino: UInt64, metadata: NodeMetadata, at time: Double, identity: NodeIdentity? = nil) {
         state.withLock { state in
-            guard state.records[ino] != nil else { return }
+            guard let record = state.records[ino], identity == nil || record.identity == identity else { return }
             state.records[ino]!.metadata = metadata
             state.records[ino]!.refreshedAt = time
         }
@@ -121,11 +125,14 @@ public final class NodeTable: Sendable {
     /// Gives a known inode a new identity (a pending file the server has just placed), keeping the
     /// inode number the kernel knows. Returns false when the inode is gone or the identity is taken,
     /// unless `displacing`: then an inode that already has `identity` (made from a listing that saw
-    /// the placed file first) stays valid as an alias, and `ino` becomes the one lookups find.
+    /// the placed file first) stays valid as an alias, and `ino` becomes the one lookups find. With
+    /// `from`, only while the inode still has that identity.
     @discardableResult
-    public func rebind(_ ino: UInt64, to identity: NodeIdentity, displacing: Bool = false) -> Bool {
+    public func rebind(_ ino: UInt64, to identity: NodeIdentity, displacing: Bool = false,
+                       from expected: NodeIdentity? = nil) -> Bool {
         state.withLock { state in
-            guard let record = state.records[ino], displacing || state.inodes[identity] == nil else { return false }
+            guard let record = state.records[ino], displacing || state.inodes[identity] == nil,
+                  expected == nil || record.identity == expected else { return false }
             if let other = state.inodes[identity], other != ino, let alias = state.records[other] {
                 let key = ChildKey(parent: alias.parent, name: alias.name)
                 if state.children[key] == other { state.children[key] = nil }

@@ -187,6 +187,20 @@ final class RecordingNotifier: KernelNotifier {
         #expect(try listAll(fs, 1).count == 1_005)
     }
 
+    @Test func aDirectoryTheKernelForgotIsListedAgainWhenLookedUpAgain() throws {
+        let (fixture, fs) = try mounted()
+        let docs = try fs.lookup(parent: 1, name: "docs").attributes.ino
+        #expect(try listAll(fs, docs).map(\.name).contains("a.txt"))
+        // The kernel drops the directory (memory pressure); then someone adds a file to it. The
+        // activity names a node the mount does not know, so no refresh can reach the folder.
+        fs.forget(ino: docs, lookups: 1)
+        let newID = fixture.api.addFile(fixture.alpha, parent: fixture.docsID, name: "late.txt", bytes: [1])
+        fs.applyActivity(ActivityBatch(keys: ["storage:\(newID)", "storage:\(fixture.docsID)", "storage"]), profileIndex: 0)
+        let again = try fs.lookup(parent: 1, name: "docs").attributes.ino
+        #expect(again == docs, "the same inode number")
+        #expect(try listAll(fs, again).map(\.name).contains("late.txt"), "not the listing cached before the forget")
+    }
+
     static func isEntry(_ invalidation: KernelInvalidation) -> Bool {
         if case .entry = invalidation { return true }
         return false

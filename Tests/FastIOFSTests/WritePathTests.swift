@@ -161,43 +161,46 @@ func readAll(_ fs: FastIOFileSystem, _ ino: UInt64) throws -> [UInt8] {
     }
 
     @Test func renameOverAFileKeepsItsIdentityAndAddsAVersion() throws {
-        // Known intermittent race (issue 4, open): the temp file's own upload can race the rename over
-        // the target and the rename or the lookup after it answers ENOENT now and then.
-        withKnownIssue("rename-over can race the source's upload (ENOENT)", isIntermittent: true) {
-            let fixture = Fixture()
-            let fs = try fixture.mount()
-            defer { fs.destroy() }
-            let docs = try resolve(fs, "workspaces/alpha/docs").attributes.ino
-            let targetID = try #require(fixture.api.child(fixture.alpha, parent: fixture.docsID, name: "a.txt")).id
-            let saved = Array("edited by an editor\n".utf8)
-            let temp = try createFile(fs, parent: docs, name: ".a.txt.swp", saved, durable: false)
-            try fs.rename(parent: docs, name: ".a.txt.swp", newParent: docs, newName: "a.txt", flags: 0)
-            let after = try resolve(fs, "workspaces/alpha/docs/a.txt").attributes.ino
-            #expect(after == temp)
-            #expect(String(decoding: try fs.getxattr(ino: after, name: "user.fastio.id"), as: UTF8.self) == targetID)
-            #expect(try readAll(fs, after) == saved)
-            let opened = try fs.open(ino: after, flags: O_RDONLY, context: writerContext)
-            try fs.fsync(ino: after, handle: opened.handle, dataOnly: false)
-            fs.release(ino: after, handle: opened.handle)
-            #expect(fixture.api.content(fixture.alpha, id: targetID) == saved)
-            #expect(fixture.api.versionCount(fixture.alpha, id: targetID) == 2)
-            #expect(fixture.api.child(fixture.alpha, parent: fixture.docsID, name: ".a.txt.swp") == nil)
-            // The lock goes just after the commit fsync waited for.
-            let deadline = Date().addingTimeInterval(5)
-            while !fixture.api.heldLocks().isEmpty && Date() < deadline { usleep(10_000) }
-            #expect(fixture.api.heldLocks().isEmpty)
-        }
+        let fixture = Fixture()
+        let fs = try fixture.mount()
+        defer { fs.destroy() }
+        let docs = try resolve(fs, "workspaces/alpha/docs").attributes.ino
+        let targetID = try #require(fixture.api.child(fixture.alpha, parent: fixture.docsID, name: "a.txt")).id
+        let saved = Array("edited by an editor\n".utf8)
+        let temp = try createFile(fs, parent: docs, name: ".a.txt.swp", saved, durable: false)
+        try fs.rename(parent: docs, name: ".a.txt.swp", newParent: docs, newName: "a.txt", flags: 0)
+        let after = try resolve(fs, "workspaces/alpha/docs/a.txt").attributes.ino
+        #expect(after == temp)
+        #expect(String(decoding: try fs.getxattr(ino: after, name: "user.fastio.id"), as: UTF8.self) == targetID)
+        #expect(try readAll(fs, after) == saved)
+        let opened = try fs.open(ino: after, flags: O_RDONLY, context: writerContext)
+        try fs.fsync(ino: after, handle: opened.handle, dataOnly: false)
+        fs.release(ino: after, handle: opened.handle)
+        #expect(fixture.api.content(fixture.alpha, id: targetID) == saved)
+        #expect(fixture.api.versionCount(fixture.alpha, id: targetID) == 2)
+        // The temp file's own upload may have placed it: that node goes to the trash (from the
+        // uploader when the rename came first); the lock goes just after the commit fsync waited for.
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline && (!fixture.api.heldLocks().isEmpty
+            || fixture.api.child(fixture.alpha, parent: fixture.docsID, name: ".a.txt.swp") != nil) { usleep(10_000) }
+        #expect(fixture.api.child(fixture.alpha, parent: fixture.docsID, name: ".a.txt.swp") == nil)
+        #expect(fixture.api.heldLocks().isEmpty)
     }
 
     @Test func journalSurvivesAndResumesAtTheNextMount() throws {
         let fixture = Fixture()
         let cache = NSTemporaryDirectory() + "fastiofs-journal-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: cache) }
         fixture.api.failUploads(with: EDQUOT)
         let bytes = randomBytes(70_000, seed: 11)
         do {
             let fs = try fixture.mount(cacheDirectory: cache)
             let docs = try resolve(fs, "workspaces/alpha/docs").attributes.ino
-            try createFile(fs, parent: docs, name: "kept.bin", bytes, durable: false)
+            let (kept, keptHandle) = try fs.create(parent: docs, name: "kept.bin", mode: 0o644, flags: O_WRONLY, context: writerContext)
+            try writeBytes(fs, ino: kept.attributes.ino, handle: keptHandle.handle, offset: 0, bytes)
+            // The upload may already have failed when close returns: then close reports it.
+            do { try fs.flush(ino: kept.attributes.ino, handle: keptHandle.handle) } catch { #expect(error.errno == EDQUOT) }
+            fs.release(ino: kept.attributes.ino, handle: keptHandle.handle)
             // A standing server error surfaces on fsync; the data stays in the journal.
             let (entry, opened) = try fs.create(parent: docs, name: "later.bin", mode: 0o644, flags: O_WRONLY, context: writerContext)
             #expect(throws: FSError(EDQUOT)) { try fs.fsync(ino: entry.attributes.ino, handle: opened.handle, dataOnly: false) }

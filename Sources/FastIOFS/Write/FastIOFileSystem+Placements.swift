@@ -18,8 +18,8 @@ extension FastIOFileSystem {
     /// Rebinds inode `ino` to its server node when it still names a placed pending file.
     func adoptPlacement(_ ino: UInt64) {
         guard let writes, let record = nodes.record(ino), let placed = writes.placement(of: record.identity) else { return }
-        nodes.rebind(ino, to: placed.identity, displacing: true)
-        nodes.refresh(ino, metadata: placed.metadata, at: MonotonicClock.now())
+        nodes.rebind(ino, to: placed.identity, displacing: true, from: record.identity)
+        nodes.refresh(ino, metadata: placed.metadata, at: MonotonicClock.now(), identity: placed.identity)
     }
 
     /// `entry` with the server identity when it names a placed pending file.

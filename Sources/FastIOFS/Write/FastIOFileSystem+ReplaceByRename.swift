@@ -18,7 +18,8 @@ extension FastIOFileSystem {
             writes.dropIfIdle(targetFile)
             throw error
         }
-        if let placedID = writes.discard(source.identity) {
+        // The source's upload may have placed it meanwhile: trash that node too.
+        if let placedID = writes.discard(currentIdentity(of: source, writes: writes)) {
             do {
                 try requireWriter().delete(profiles[profileIndex].profile, nodeID: placedID)
             } catch {
@@ -40,21 +41,34 @@ extension FastIOFileSystem {
         writes.dropIfIdle(targetFile)
     }
 
+    /// The identity `source`'s inode stands for now: a pending file whose upload placed it (and whose
+    /// spool was then retired) since `source` was read is its server node.
+    private func currentIdentity(of source: NodeRecord, writes: WriteCoordinator) -> NodeIdentity {
+        let identity = nodes.record(source.ino)?.identity ?? source.identity
+        return writes.placement(of: identity)?.identity ?? identity
+    }
+
     /// Copies the source's current content (its spool, else the server's bytes) into `file`.
     private func fill(_ file: SpoolFile, from source: NodeRecord, writes: WriteCoordinator) throws(FSError) {
-        if let local = writes.file(source.identity) {
+        if let local = writes.file(currentIdentity(of: source, writes: writes)) {
             try local.materialize(fetch: writes.fetcher(for: local))
             try local.syncData()
             let state = local.snapshotState()
             let fd = Glibc.open(state.dataPath, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw FSError(errno, detail: "spool open") }
-            defer { close(fd) }
-            try file.replaceContent(size: state.size) { (target: Int32) throws(FSError) in
-                try SpoolFile.copyAll(from: fd, to: target, length: state.size)
+            if fd >= 0 {
+                defer { close(fd) }
+                try file.replaceContent(size: state.size) { (target: Int32) throws(FSError) in
+                    try SpoolFile.copyAll(from: fd, to: target, length: state.size)
+                }
+                return
             }
-            return
+            // Retired between the lookup and the open: its content is on the server now.
+            let openError = errno
+            guard openError == ENOENT, local.snapshotState().retired else { throw FSError(openError, detail: "spool open") }
         }
-        guard case .remote(let profileIndex, let sourceID) = source.identity else { throw FSError(ENOENT) }
+        guard case .remote(let profileIndex, let sourceID) = currentIdentity(of: source, writes: writes) else {
+            throw FSError(ENOENT)
+        }
         let fresh = try details(profileIndex: profileIndex, id: sourceID)
         let api = self.api
         let profile = profiles[profileIndex].profile

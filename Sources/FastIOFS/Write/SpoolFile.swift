@@ -32,6 +32,9 @@ final class SpoolFile: Sendable {
         var lastError: FSError?
         var discarded = false
         var uploading = false
+        /// Between a commit on the server and the node table learning it (`fsync` waits it out, so
+        /// what it returns to sees the file under its server identity).
+        var binding = false
         var queued = false
         var bytesDone: Int64 = 0
         var bytesTotal: Int64 = 0
@@ -217,6 +220,7 @@ final class SpoolFile: Sendable {
             state.uploadID = nil
             state.chunkSize = nil
             state.durableGeneration = max(state.durableGeneration, snapshot.generation)
+            state.binding = true
             if let placedID { state.remoteID = placedID }
             if let version { state.baseVersion = version }
             return state.generation > state.durableGeneration && !state.discarded

@@ -121,6 +121,7 @@ extension WriteCoordinator {
             let outcome = try send(file, snapshot: snapshot)
             let more = file.finishUpload(snapshot, placedID: outcome.nodeID, version: outcome.version, error: nil)
             bind(file, snapshot: snapshot, outcome: outcome)
+            file.state.withLock { $0.binding = false }
             logger.debug("uploaded", metadata: ["name": "\(snapshot.name)", "bytes": "\(snapshot.size)"])
             if more {
                 try? writeJournal(file)
@@ -221,7 +222,9 @@ extension WriteCoordinator {
         }
         if snapshot.remoteID == nil {
             registry.withLock { $0.files[remote] = file }
-            if let ino = nodes.inode(of: file.pendingIdentity) { nodes.rebind(ino, to: remote, displacing: true) }
+            if let ino = nodes.inode(of: file.pendingIdentity) {
+                nodes.rebind(ino, to: remote, displacing: true, from: file.pendingIdentity)
+            }
             if state.discarded {
                 try? writer.delete(profiles[file.profileIndex].profile, nodeID: outcome.nodeID)
                 return
@@ -243,11 +246,16 @@ extension WriteCoordinator {
                 entries.map { $0.identity == pending ? ListedEntry(name: $0.name, identity: remote, metadata: metadata) : $0 }
             }
         }
+        // A rename over another file may rebind the inode to that file at any moment: touch only
+        // what still stands for this node.
         guard let ino = nodes.inode(of: remote) else { return }
-        nodes.refresh(ino, metadata: metadata, at: MonotonicClock.now())
-        if let parent = nodes.record(ino)?.parent, let record = nodes.record(ino) {
-            listings.patch(parent) { entries in
-                entries.map { $0.name == record.name ? ListedEntry(name: record.name, identity: remote, metadata: metadata) : $0 }
+        nodes.refresh(ino, metadata: metadata, at: MonotonicClock.now(), identity: remote)
+        if let record = nodes.record(ino), record.identity == remote {
+            listings.patch(record.parent) { entries in
+                entries.map {
+                    $0.name == record.name && ($0.identity == remote || $0.identity == pending)
+                        ? ListedEntry(name: record.name, identity: remote, metadata: metadata) : $0
+                }
             }
         }
     }

@@ -204,7 +204,7 @@ final class WriteCoordinator: Sendable {
         let deadline = MonotonicClock.now() + timeout
         while true {
             let state = file.snapshotState()
-            if state.discarded || state.durableGeneration >= target { return }
+            if state.discarded || (state.durableGeneration >= target && !state.binding) { return }
             if let error = state.lastError, Self.isStanding(error) { throw error }
             if MonotonicClock.now() > deadline { throw FSError(EIO, detail: "upload did not finish in \(Int(timeout)) s") }
             usleep(10_000)
@@ -245,6 +245,8 @@ final class WriteCoordinator: Sendable {
     func discard(_ identity: NodeIdentity) -> String? {
         guard let file = file(identity) else {
             if case .remote(_, let id) = identity { return id }
+            // A pending file whose upload placed it and retired its spool just now.
+            if case .remote(_, let id)? = placement(of: identity)?.identity { return id }
             return nil
         }
         let state = file.state.withLock { state -> SpoolFile.State in
