@@ -19,9 +19,15 @@ extension FastIOFileSystem {
         let keepCache = nodes.noteOpen(ino, version: record.metadata.version)
         let source = RangeStreamer.Source(api: api, profile: profiles[profileIndex].profile, nodeID: id,
                                           versionID: record.metadata.version, fileSize: record.metadata.size)
-        let window = PrefetchWindow(initial: 256 << 10, maximum: configuration.maxWindow)
-        let handle = handles.add(RangeStreamer(source: source, window: window, pool: pool, budget: budget))
+        let handle = handles.add(RangeStreamer(source: source, window: makePrefetchWindow(), pool: pool, budget: budget))
         return OpenedFile(handle: handle, keepCache: keepCache)
+    }
+
+    /// A new handle's read-ahead state: it starts small; the kernel's own readahead span counts as
+    /// one sequential stream.
+    func makePrefetchWindow() -> PrefetchWindow {
+        PrefetchWindow(initial: 256 << 10, maximum: configuration.maxWindow,
+                       forwardSlack: Int64(configuration.kernelReadahead))
     }
 
     public func read(ino: UInt64, handle: UInt64, offset: Int64, size: Int,
@@ -49,6 +55,8 @@ extension FastIOFileSystem {
 
     public func release(ino: UInt64, handle: UInt64) {
         writes?.detach(handle: handle)
-        handles.removeFile(handle)?.close()
+        guard let streamer = handles.removeFile(handle) else { return }
+        streamer.close()
+        logger.debug("closed", metadata: ["ino": "\(ino)", "reads": "\(streamer.summary)"])
     }
 }

@@ -21,7 +21,7 @@ public final class FastIOFileSystem: FilesystemOperations {
     static let unmountUploadGrace: Double = 30
 
     let api: any FastIOAPI
-    let configuration: MountConfiguration
+    public let configuration: MountConfiguration
     let logger: Logger
     let profiles: [MountedProfile]
     let isSingleLayout: Bool

@@ -42,6 +42,10 @@ public struct MountConfiguration: Sendable {
     public var readAheadBudget: Int
     /// Largest prefetch window of one handle, in bytes.
     public var maxWindow: Int
+    /// Bytes the kernel reads ahead of a sequential reader on its own (the mount raises the bdi's
+    /// read_ahead_kb to this): its reads of one stream arrive in parallel, in any order, over that span.
+    public var kernelReadahead = MountConfiguration.defaultKernelReadahead
+    public static let defaultKernelReadahead = 16 << 20
     /// Absolute path of the mountpoint (informational; link targets are relative).
     public var mountpoint: String
     /// Threads fetching ranges for all handles (blocking API calls run on these, never on Swift's pool).

@@ -1,8 +1,10 @@
 /// The adaptive read-ahead decision of one open handle, as a pure state machine.
 ///
 /// Behaviour: the first read fetches `initial` bytes past its end; each sequential read (one that
-/// starts within the window around the furthest byte read so far) doubles the window up to `maximum`;
-/// a read outside that span is a far seek and resets the window to `initial`. Read-ahead is issued
+/// starts at most `backwardSlack` behind the furthest byte read so far and at most the larger of the
+/// window and `forwardSlack` past it) doubles the window up to `maximum`; a read outside that span is
+/// a far seek and resets the window to `initial`. `forwardSlack` covers the kernel's own readahead:
+/// its reads of one sequential stream arrive in parallel, in any order, across that many bytes. Read-ahead is issued
 /// only once less than half the window is left ahead of the reader (so requests stay large), split
 /// into parts of at most `maxPart` bytes, at most `maxInFlight` at a time.
 ///
@@ -23,15 +25,19 @@ public struct PrefetchWindow: Sendable, Equatable {
     /// Bytes a read may start behind the frontier and still count as sequential (kernel reads run in
     /// parallel and arrive slightly out of order).
     public let backwardSlack: Int64
+    /// Bytes a read may start past the frontier and still count as sequential, whatever the window.
+    public let forwardSlack: Int64
 
     public init(initial: Int = 256 << 10, maximum: Int = 32 << 20, maxPart: Int = 8 << 20, maxInFlight: Int = 4,
-                backwardSlack: Int64 = 4 << 20) {
+                backwardSlack: Int64 = 4 << 20, forwardSlack: Int64 = 0) {
         self.initial = max(4096, initial)
         self.maximum = max(self.initial, maximum)
         self.maxPart = max(self.initial, maxPart)
         self.maxInFlight = max(1, maxInFlight)
         self.size = self.initial
-        self.backwardSlack = backwardSlack
+        self.forwardSlack = max(0, forwardSlack)
+        // Reads of the readahead span arrive in any order: a late one may be that far behind.
+        self.backwardSlack = max(backwardSlack, self.forwardSlack)
     }
 
     /// Classifies the read of `length` bytes at `offset` and adapts the window.
@@ -41,7 +47,7 @@ public struct PrefetchWindow: Sendable, Equatable {
             readFrontier = end
             return .first
         }
-        if offset >= frontier - backwardSlack && offset <= frontier + Int64(size) {
+        if offset >= frontier - backwardSlack && offset <= frontier + max(Int64(size), forwardSlack) {
             size = min(maximum, size * 2)
             readFrontier = max(frontier, end)
             return .sequential

@@ -42,6 +42,8 @@ final class RangeStreamer: @unchecked Sendable {
     private var closed = false
     private var directReadCount = 0
     private var fetchCount = 0
+    private var fetchedBytes: Int64 = 0
+    private var farSeekCount = 0
 
     init(source: Source, window: PrefetchWindow, pool: FetchThreadPool, budget: ReadBudget) {
         self.source = source
@@ -64,6 +66,7 @@ final class RangeStreamer: @unchecked Sendable {
             throw FSError(EBADF)
         }
         if window.observe(offset: offset, length: Int(end - offset)) == .farSeek {
+            farSeekCount += 1
             parts.removeAll { !$0.range.overlaps(offset..<end) }
         }
         guard schedule(readOffset: offset, readEnd: end) else {
@@ -101,6 +104,14 @@ final class RangeStreamer: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         return (fetchCount, directReadCount)
+    }
+
+    /// One line on how this handle fetched (logged at close).
+    var summary: String {
+        condition.lock()
+        defer { condition.unlock() }
+        return "\(fetchCount) range requests (\(fetchedBytes) bytes), \(directReadCount) direct reads, "
+            + "\(farSeekCount) far seeks, window \(window.size)"
     }
 
     // MARK: - under `condition`
@@ -146,6 +157,7 @@ final class RangeStreamer: @unchecked Sendable {
         parts.insert(part, at: index)
         inFlight += 1
         fetchCount += 1
+        fetchedBytes += Int64(range.count)
         let source = self.source
         pool.submit { [self] in
             var buffer: SegmentBuffer?

@@ -42,7 +42,8 @@ struct ForegroundMount {
                 logger.info("signal \(signal): unmounting")
                 session.requestExit()
             }
-            watchReadiness(session, logger: logger) { coherent?.startCoherence() }
+            let readahead = coherent?.configuration.kernelReadahead ?? MountConfiguration.defaultKernelReadahead
+            watchReadiness(session, readahead: readahead, logger: logger) { coherent?.startCoherence() }
             try session.run()
             logger.info("unmounted \(request.mountpoint); exiting")
             return 0
@@ -61,7 +62,8 @@ struct ForegroundMount {
     }
 
     /// The mount is live once the kernel has completed INIT and answered a getattr of the root.
-    private func watchReadiness(_ session: FuseSession, logger: Logger, onLive: @escaping @Sendable () -> Void) {
+    private func watchReadiness(_ session: FuseSession, readahead: Int, logger: Logger,
+                                onLive: @escaping @Sendable () -> Void) {
         let mountpoint = request.mountpoint
         let readiness = self.readiness
         let thread = Thread {
@@ -70,7 +72,7 @@ struct ForegroundMount {
             var lastError: Int32 = 0
             while Date() < deadline {
                 if stat(mountpoint, &st) == 0 {
-                    session.raiseKernelReadahead(kilobytes: 16 * 1024)
+                    session.raiseKernelReadahead(kilobytes: readahead / 1024)
                     logger.info("mount at \(mountpoint) is live")
                     onLive()
                     readiness?.ready()

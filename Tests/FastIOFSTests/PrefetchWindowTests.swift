@@ -43,6 +43,23 @@ import Testing
         #expect(window.readFrontier == 5 * Int64(MiB))
     }
 
+    @Test func readsSpreadOverTheKernelsReadaheadAreOneStream() {
+        // The kernel reads 16 MiB ahead in 1 MiB requests, in parallel: they arrive in any order.
+        var window = PrefetchWindow(initial: 256 << 10, maximum: 32 << 20, forwardSlack: 16 << 20)
+        #expect(window.observe(offset: 0, length: MiB) == .first)
+        for step in [9, 3, 15, 1, 12, 2, 6] {
+            #expect(window.observe(offset: Int64(step * MiB), length: MiB) == .sequential, "read at \(step) MiB")
+        }
+        #expect(window.size == 32 << 20)
+        #expect(window.readFrontier == Int64(16 * MiB))
+        // Beyond the readahead span (and the window): a seek.
+        #expect(window.observe(offset: Int64(100 * MiB), length: MiB) == .farSeek)
+        // Without the slack, the same first jump resets the window.
+        var strict = PrefetchWindow(initial: 256 << 10, maximum: 32 << 20)
+        _ = strict.observe(offset: 0, length: MiB)
+        #expect(strict.observe(offset: Int64(9 * MiB), length: MiB) == .farSeek)
+    }
+
     @Test func smallRandomReadsFetchOnlyTheInitialWindow() {
         var window = PrefetchWindow(initial: 256 << 10, maximum: 32 << 20)
         let fileSize: Int64 = 1 << 30

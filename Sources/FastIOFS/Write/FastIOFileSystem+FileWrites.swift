@@ -80,8 +80,7 @@ extension FastIOFileSystem {
             }
             let source = RangeStreamer.Source(api: api, profile: profiles[profileIndex].profile, nodeID: id,
                                               versionID: fresh.metadata.version, fileSize: fresh.metadata.size)
-            let window = PrefetchWindow(initial: 256 << 10, maximum: configuration.maxWindow)
-            handle = handles.add(RangeStreamer(source: source, window: window, pool: pool, budget: budget))
+            handle = handles.add(RangeStreamer(source: source, window: makePrefetchWindow(), pool: pool, budget: budget))
         } else {
             guard let local else { throw FSError(ENOENT) }
             file = local

@@ -211,8 +211,13 @@ final class WriteCoordinator: Sendable {
         }
     }
 
+    /// Records `file` in the journal, unless it was discarded (unlinked, or the source of a rename
+    /// over another file): `discard` sets the flag before it removes the record, so checking again
+    /// after the write leaves no record behind whichever runs first.
     func writeJournal(_ file: SpoolFile) throws(FSError) {
         let state = file.snapshotState()
+        guard !state.discarded else { return }
+        defer { if file.snapshotState().discarded { journal.remove(file.key) } }
         let profile = profiles[file.profileIndex].profile
         let record = JournalRecord(key: file.key, profileKind: profile.kind.rawValue, profileID: profile.id,
                                    remoteID: state.remoteID, folderID: state.folderID, name: state.name,
@@ -229,10 +234,18 @@ final class WriteCoordinator: Sendable {
         [EDQUOT, EACCES, EPERM, ENOSPC, EFBIG, EINVAL, EROFS].contains(error.errno)
     }
 
+    /// Standing errors that refuse every upload of the account, not just one file's.
+    static func isAccountWide(_ error: FSError) -> Bool {
+        [EDQUOT, ENOSPC].contains(error.errno)
+    }
+
+    /// The file's own standing error, else an account-wide one (quota, storage full) another upload
+    /// met in the last minute. Errors about one file (a refused name, a permission on one folder) stay
+    /// with that file: they must not fail the close of every other file.
     private func standingError(for file: SpoolFile) -> FSError? {
         if let own = file.snapshotState().lastError, Self.isStanding(own) { return own }
         return registry.withLock { registry in
-            guard let last = registry.lastError, Self.isStanding(last.error),
+            guard let last = registry.lastError, Self.isAccountWide(last.error),
                   MonotonicClock.now() - last.at < 60 else { return nil }
             return last.error
         }
