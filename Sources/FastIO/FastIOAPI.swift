@@ -113,3 +113,11 @@ public struct ActivityPoll: Sendable, Equatable {
     public var lastActivity: String?
     public init(keys: [String], lastActivity: String?) { self.keys = keys; self.lastActivity = lastActivity }
 }
+
+/// Ranged reads whose caller may use the first bytes while the rest is still arriving.
+public protocol ProgressiveRangeReading: Sendable {
+    /// As `FastIOAPI.read`, calling `progress` (on the reading thread) with the count of bytes from the
+    /// buffer's start that are final, every time it grows.
+    func read(_ profile: StorageProfile, nodeID: String, versionID: String?, offset: Int64,
+              into buffer: UnsafeMutableRawBufferPointer, progress: ((Int) -> Void)?) throws -> Int
+}

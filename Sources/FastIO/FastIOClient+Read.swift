@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
 
-extension FastIOClient {
+extension FastIOClient: ProgressiveRangeReading {
     /// Ranged read straight into `buffer` (libcurl's receive buffer -> `buffer`, no other copy).
     ///
     /// A 206 is copied as it arrives; a 200 (server ignored `Range`) is skipped up to `offset`; a 416
@@ -11,6 +11,13 @@ extension FastIOClient {
     /// only at end of file.
     public func read(_ profile: StorageProfile, nodeID: String, versionID: String?, offset: Int64,
                      into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        try read(profile, nodeID: nodeID, versionID: versionID, offset: offset, into: buffer, progress: nil)
+    }
+
+    /// As `read(_:nodeID:versionID:offset:into:)`, reporting after every chunk how many bytes from the
+    /// buffer's start are final (never decreasing, also across resumed transfers).
+    public func read(_ profile: StorageProfile, nodeID: String, versionID: String?, offset: Int64,
+                     into buffer: UnsafeMutableRawBufferPointer, progress: ((Int) -> Void)?) throws -> Int {
         let route = "GET storage/read"
         guard offset >= 0 else {
             throw FastIOError(kind: .configuration, message: "negative read offset", route: route, errno: EINVAL)
@@ -35,6 +42,10 @@ extension FastIOClient {
             transfer.userAgent = configuration.userAgent
             transfer.caBundlePath = configuration.caBundlePath
             let collector = ResponseCollector(mode: .ranged(destination: destination, offset: start))
+            if let progress {
+                let before = filled
+                collector.onCopied = { progress(before + $0) }
+            }
             let clock = ContinuousClock.now
             let outcome = transfer.perform(into: collector)
             counters.record(route: route, newConnections: outcome.newConnections)

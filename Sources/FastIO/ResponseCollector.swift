@@ -38,6 +38,9 @@ final class ResponseCollector {
 
     static let errorBodyLimit = 64 * 1024
 
+    /// Ranged mode: called with `filled` after every chunk copied into the destination.
+    var onCopied: ((Int) -> Void)?
+
     init(mode: Mode) { self.mode = mode }
 
     /// Called with each chunk of body bytes; returns how many were consumed (fewer aborts).
@@ -126,6 +129,7 @@ final class ResponseCollector {
         if take > 0, let target = destination.baseAddress, let source = bytes.baseAddress {
             (target + filled).copyMemory(from: source, byteCount: take)
             filled += take
+            onCopied?(filled)
         }
         if take < bytes.count { stoppedWhenFull = true }
         return take

@@ -9,8 +9,10 @@ import Foundation
 ///   read fetches just its own bytes directly (so reads never wait for budget and never deadlock);
 /// - parts are sorted, never overlap, and are dropped once consumed, once left `backwardSlack` behind
 ///   the reader, on a far seek, or at `close`;
-/// - a read waiting for an in-flight part blocks on `condition` until the part completes; a failed
-///   part throws its errno on the read that needs its bytes (and is dropped, so a retry refetches).
+/// - a read waiting for an in-flight part blocks on `condition` until the bytes it needs have
+///   arrived (`available`, which only grows; a part's first bytes serve reads while the rest is
+///   still downloading); a failed part throws its errno on the read that needs bytes it never got
+///   (and is dropped, so a retry refetches).
 /// All mutable state is guarded by `condition` (hence `@unchecked Sendable`).
 final class RangeStreamer: @unchecked Sendable {
     struct Source: Sendable {
@@ -26,10 +28,14 @@ final class RangeStreamer: @unchecked Sendable {
     private final class Part: @unchecked Sendable {
         let range: Range<Int64>
         var buffer: SegmentBuffer?
+        /// Bytes from `range.lowerBound` already in `buffer` and final.
+        var available = 0
         var error: FSError?
         var done = false
         var consumed: Int64 = 0
         init(range: Range<Int64>) { self.range = range }
+        /// One past the last byte readers may use now.
+        var usableEnd: Int64 { range.lowerBound + Int64(available) }
     }
 
     let source: Source
@@ -75,7 +81,7 @@ final class RangeStreamer: @unchecked Sendable {
             try directRead(offset: offset, end: end, reply: reply)
             return
         }
-        let pieces: [SegmentBuffer]
+        let pieces: [Piece]
         do {
             pieces = try waitForPieces(offset: offset, end: end)
         } catch let error {
@@ -160,25 +166,31 @@ final class RangeStreamer: @unchecked Sendable {
         fetchedBytes += Int64(range.count)
         let source = self.source
         pool.submit { [self] in
-            var buffer: SegmentBuffer?
             var failure: FSError?
             do throws(FSError) {
                 let segment = try SegmentBuffer(offset: range.lowerBound, capacity: Int(range.count),
                                                 reservation: reservation)
+                condition.lock()
+                part.buffer = segment
+                condition.unlock()
                 do {
                     try segment.fill { memory in
-                        try source.api.read(source.profile, nodeID: source.nodeID, versionID: source.versionID,
-                                            offset: range.lowerBound, into: memory)
+                        if let progressive = source.api as? any ProgressiveRangeReading {
+                            return try progressive.read(source.profile, nodeID: source.nodeID,
+                                                        versionID: source.versionID, offset: range.lowerBound,
+                                                        into: memory) { [self] final in arrived(final, in: part) }
+                        }
+                        return try source.api.read(source.profile, nodeID: source.nodeID, versionID: source.versionID,
+                                                   offset: range.lowerBound, into: memory)
                     }
                 } catch {
                     throw FSError.from(error)
                 }
-                buffer = segment
             } catch {
                 failure = error
             }
             condition.lock()
-            part.buffer = buffer
+            if failure == nil, let count = part.buffer?.count { part.available = count }
             part.error = failure
             part.done = true
             inFlight -= 1
@@ -187,27 +199,51 @@ final class RangeStreamer: @unchecked Sendable {
         }
     }
 
-    /// Waits until the parts holding `offset..<end` are done; returns their buffers in order and
-    /// drops what the reader has left behind. Throws a part's error, or EAGAIN when a part vanished.
-    private func waitForPieces(offset: Int64, end: Int64) throws(FSError) -> [SegmentBuffer] {
+    /// Progress of a part's fetch: `final` bytes from its start may be read now.
+    private func arrived(_ final: Int, in part: Part) {
+        condition.lock()
+        if final > part.available {
+            part.available = final
+            condition.broadcast()
+        }
+        condition.unlock()
+    }
+
+    /// Bytes of one part a read may use: `buffer` holds valid data up to file offset `validEnd`.
+    struct Piece {
+        let buffer: SegmentBuffer
+        let validEnd: Int64
+        /// The part ended before its range did (end of file came early): nothing follows it.
+        let short: Bool
+    }
+
+    /// Waits until the bytes of `offset..<end` have arrived; returns the pieces holding them in order
+    /// and drops what the reader has left behind. Throws a part's error, or EAGAIN when a part vanished.
+    private func waitForPieces(offset: Int64, end: Int64) throws(FSError) -> [Piece] {
         while true {
             guard !closed else { throw FSError(EBADF) }
-            var pieces: [(Part, SegmentBuffer)] = []
+            var pieces: [(Part, Piece)] = []
             var position = offset
             var pending = false
             while position < end {
                 guard let part = parts.first(where: { $0.range.contains(position) }) else { throw FSError(EAGAIN) }
+                let needed = min(end, part.range.upperBound)
+                if let buffer = part.buffer, part.usableEnd >= needed {
+                    pieces.append((part, Piece(buffer: buffer, validEnd: part.usableEnd, short: false)))
+                    position = part.range.upperBound
+                    continue
+                }
                 guard part.done else {
                     pending = true
                     break
                 }
-                guard let buffer = part.buffer else {
+                guard part.error == nil, let buffer = part.buffer else {
                     parts.removeAll { $0 === part }
                     throw part.error ?? FSError(EIO)
                 }
-                pieces.append((part, buffer))
-                if buffer.end < part.range.upperBound { break }  // short: end of file came early
-                position = part.range.upperBound
+                // Done but short: the end of the file came before the end of the range.
+                pieces.append((part, Piece(buffer: buffer, validEnd: part.usableEnd, short: true)))
+                break
             }
             if pending {
                 condition.wait()
@@ -224,21 +260,21 @@ final class RangeStreamer: @unchecked Sendable {
 
     // MARK: - outside the lock
 
-    private static func assemble(_ pieces: [SegmentBuffer], offset: Int64, end: Int64,
+    private static func assemble(_ pieces: [Piece], offset: Int64, end: Int64,
                                  reply: (UnsafeRawBufferPointer) -> Void) {
         if pieces.count == 1 {
-            reply(pieces[0].bytes(from: offset, to: end))
+            reply(pieces[0].buffer.bytes(from: offset, to: min(end, pieces[0].validEnd)))
             return
         }
         let joined = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(end - offset), alignment: 16)
         defer { joined.deallocate() }
         var filled = 0
         for piece in pieces {
-            let bytes = piece.bytes(from: offset + Int64(filled), to: end)
+            let bytes = piece.buffer.bytes(from: offset + Int64(filled), to: min(end, piece.validEnd))
             guard bytes.count > 0, let base = bytes.baseAddress else { break }
             joined.baseAddress!.advanced(by: filled).copyMemory(from: base, byteCount: bytes.count)
             filled += bytes.count
-            if piece.end < end && piece.end < piece.offset + Int64(piece.capacity) { break }
+            if piece.short { break }
         }
         reply(UnsafeRawBufferPointer(rebasing: joined[0..<filled]))
     }

@@ -3,8 +3,9 @@ import Foundation
 /// Fetched bytes of one range of one file version, in memory mapped for it alone (so freeing it
 /// returns the pages to the system at once and RSS follows the read budget).
 ///
-/// Invariants: written only by the fetch that fills it, before it is published under the streamer's
-/// lock, and read-only afterwards (hence `@unchecked Sendable`); `count <= capacity`; its budget
+/// Invariants: written only by the fetch that fills it, front to back; a byte is read only once the
+/// streamer has published (under its lock) that the fill passed it, and is never written again
+/// (hence `@unchecked Sendable`); `count <= capacity`, set when the fill ends; its budget
 /// reservation is released when the buffer is freed.
 final class SegmentBuffer: @unchecked Sendable {
     let offset: Int64
@@ -36,10 +37,11 @@ final class SegmentBuffer: @unchecked Sendable {
         count = min(capacity, max(0, try body(UnsafeMutableRawBufferPointer(start: base, count: capacity))))
     }
 
-    /// The valid bytes from file offset `from` up to `to` (clamped to what was filled).
+    /// The bytes from file offset `from` up to `to` (clamped to the capacity; the caller knows they
+    /// have arrived).
     func bytes(from: Int64, to: Int64) -> UnsafeRawBufferPointer {
         let start = Int(max(0, from - offset))
-        let end = Int(min(Int64(count), to - offset))
+        let end = Int(min(Int64(capacity), to - offset))
         guard let base, start < end else { return UnsafeRawBufferPointer(start: nil, count: 0) }
         return UnsafeRawBufferPointer(start: base + start, count: end - start)
     }

@@ -87,3 +87,70 @@ final class GeneratedFileAPI: FastIOAPI, Sendable {
         #expect(fs.budget.reserved == 0)
     }
 }
+
+/// A file API whose ranged reads deliver their first `firstBytes` at once and the rest only when the
+/// test opens `gate`, reporting progress as the real client does.
+final class TricklingFileAPI: FastIOAPI, ProgressiveRangeReading, Sendable {
+    let file: GeneratedFileAPI
+    let firstBytes: Int
+    let gate = DispatchSemaphore(value: 0)
+    init(size: Int64, firstBytes: Int) {
+        file = GeneratedFileAPI(size: size)
+        self.firstBytes = firstBytes
+    }
+
+    func authCheck() throws -> String { try file.authCheck() }
+    func listWorkspaces() throws -> [WorkspaceInfo] { try file.listWorkspaces() }
+    func workspaceDetails(_ idOrFolderName: String) throws -> WorkspaceInfo { try file.workspaceDetails(idOrFolderName) }
+    func listShares() throws -> [ShareInfo] { [] }
+    func shareDetails(_ idOrCustomName: String) throws -> ShareInfo { throw MockError(errno: ENOENT) }
+    func listFolder(_ profile: StorageProfile, folderID: String, pageSize: Int, cursor: String?) throws -> FolderPage {
+        try file.listFolder(profile, folderID: folderID, pageSize: pageSize, cursor: cursor)
+    }
+    func nodeDetails(_ profile: StorageProfile, nodeID: String) throws -> RemoteNode {
+        try file.nodeDetails(profile, nodeID: nodeID)
+    }
+    func pollActivity(profileID: String, wait: Int, lastActivity: String?) throws -> ActivityPoll {
+        ActivityPoll(keys: [], lastActivity: nil)
+    }
+    func read(_ profile: StorageProfile, nodeID: String, versionID: String?, offset: Int64,
+              into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        try read(profile, nodeID: nodeID, versionID: versionID, offset: offset, into: buffer, progress: nil)
+    }
+    func read(_ profile: StorageProfile, nodeID: String, versionID: String?, offset: Int64,
+              into buffer: UnsafeMutableRawBufferPointer, progress: ((Int) -> Void)?) throws -> Int {
+        let total = Int(max(0, min(Int64(buffer.count), file.size - offset)))
+        let first = min(total, firstBytes)
+        for index in 0..<first { buffer[index] = GeneratedFileAPI.byte(at: offset + Int64(index)) }
+        progress?(first)
+        gate.wait()
+        gate.signal()   // stays open for every later read
+        for index in first..<total { buffer[index] = GeneratedFileAPI.byte(at: offset + Int64(index)) }
+        progress?(total)
+        return total
+    }
+}
+
+@Suite struct ProgressiveReadTests {
+    @Test func theFirstBytesOfAPartServeAReadBeforeTheRestArrives() throws {
+        let api = TricklingFileAPI(size: 4 << 20, firstBytes: 64 << 10)
+        let source = RangeStreamer.Source(api: api, profile: StorageProfile(kind: .workspace, id: "1"), nodeID: "2big",
+                                          versionID: "3v1", fileSize: api.file.size)
+        let pool = FetchThreadPool(maxThreads: 2)
+        defer { pool.shutdown() }
+        let streamer = RangeStreamer(source: source, window: PrefetchWindow(), pool: pool,
+                                     budget: ReadBudget(limit: 64 << 20))
+        defer { streamer.close() }
+        // The first part spans 4 KiB + the 256 KiB window; only its first 64 KiB have arrived.
+        var head: [UInt8] = []
+        try streamer.read(offset: 0, size: 4096) { head = Array($0) }
+        #expect(head == (0..<4096).map { GeneratedFileAPI.byte(at: Int64($0)) })
+        // Bytes past what arrived wait for the rest (the gate opens from another thread).
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.2) { api.gate.signal() }
+        let started = Date()
+        var tail: [UInt8] = []
+        try streamer.read(offset: 200 << 10, size: 4096) { tail = Array($0) }
+        #expect(Date().timeIntervalSince(started) >= 0.1, "waited for the bytes to arrive")
+        #expect(tail == (0..<4096).map { GeneratedFileAPI.byte(at: Int64(200 << 10) + Int64($0)) })
+    }
+}
