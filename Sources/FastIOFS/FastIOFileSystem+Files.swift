@@ -26,8 +26,10 @@ extension FastIOFileSystem {
     /// A new handle's read-ahead state: it starts small; the kernel's own readahead span counts as
     /// one sequential stream.
     func makePrefetchWindow() -> PrefetchWindow {
+        // The kernel starts its next readahead window before the current one is read: one stream's
+        // requests spread over two windows.
         PrefetchWindow(initial: 256 << 10, maximum: configuration.maxWindow,
-                       forwardSlack: Int64(configuration.kernelReadahead))
+                       forwardSlack: 2 * Int64(configuration.kernelReadahead))
     }
 
     public func read(ino: UInt64, handle: UInt64, offset: Int64, size: Int,

@@ -67,7 +67,7 @@ public struct MountConfiguration: Sendable {
 
     public init(layout: MountLayout = .multi(workspaces: [], shares: []), mountpoint: String,
                 readOnly: Bool = false, uid: UInt32 = getuid(), gid: UInt32 = getgid(), umask: UInt32 = 0o022,
-                metadataTTL: Double = 10, readAheadBudget: Int = 128 << 20, maxWindow: Int = 32 << 20,
+                metadataTTL: Double = 10, readAheadBudget: Int = 64 << 20, maxWindow: Int = 16 << 20,
                 fetchThreads: Int = 8, cacheDirectory: String? = nil, uploadWorkers: Int = 8) {
         self.layout = layout
         self.mountpoint = mountpoint

@@ -18,6 +18,8 @@ public struct PrefetchWindow: Sendable, Equatable {
     public let maximum: Int
     public let maxPart: Int
     public let maxInFlight: Int
+    static let alignment: Int64 = 1 << 20
+
     /// The current window, in bytes.
     public private(set) var size: Int
     /// One past the furthest byte read so far (nil before the first read).
@@ -78,6 +80,10 @@ public struct PrefetchWindow: Sendable, Equatable {
             var end = min(target, cursor + partSize)
             // A small tail joins this part rather than costing a request of its own.
             if target - end < partSize / 4 && target - cursor <= Int64(maxPart) { end = target }
+            // Parts end on a MiB boundary when they can: the kernel's (aligned) reads of up to 1 MiB
+            // then fall within one part and are answered without joining two.
+            let aligned = end / Self.alignment * Self.alignment
+            if end < target && aligned > cursor && aligned >= needed { end = aligned }
             ranges.append(cursor..<end)
             cursor = end
         }

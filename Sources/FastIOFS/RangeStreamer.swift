@@ -50,6 +50,7 @@ final class RangeStreamer: @unchecked Sendable {
     private var fetchCount = 0
     private var fetchedBytes: Int64 = 0
     private var farSeekCount = 0
+    private var readCount = 0
 
     init(source: Source, window: PrefetchWindow, pool: FetchThreadPool, budget: ReadBudget) {
         self.source = source
@@ -71,6 +72,7 @@ final class RangeStreamer: @unchecked Sendable {
             condition.unlock()
             throw FSError(EBADF)
         }
+        readCount += 1
         if window.observe(offset: offset, length: Int(end - offset)) == .farSeek {
             farSeekCount += 1
             parts.removeAll { !$0.range.overlaps(offset..<end) }
@@ -116,7 +118,7 @@ final class RangeStreamer: @unchecked Sendable {
     var summary: String {
         condition.lock()
         defer { condition.unlock() }
-        return "\(fetchCount) range requests (\(fetchedBytes) bytes), \(directReadCount) direct reads, "
+        return "\(readCount) reads, \(fetchCount) range requests (\(fetchedBytes) bytes), \(directReadCount) direct reads, "
             + "\(farSeekCount) far seeks, window \(window.size)"
     }
 

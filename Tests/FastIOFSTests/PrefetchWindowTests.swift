@@ -95,6 +95,19 @@ import Testing
         #expect((demand.last?.upperBound ?? 0) >= readEnd)
     }
 
+    @Test func partsEndOnMiBBoundariesSoKernelReadsFitInOne() {
+        var window = PrefetchWindow(initial: 256 << 10, maximum: 16 << 20, maxPart: 8 << 20, maxInFlight: 4)
+        _ = window.observe(offset: 0, length: MiB)
+        for step in 1..<8 { _ = window.observe(offset: Int64(step * MiB), length: MiB) }
+        // Covered up to an unaligned offset (the first part was read + 256 KiB).
+        let covered = Int64(8 * MiB + (256 << 10))
+        let plan = window.plan(readOffset: Int64(7 * MiB), readEnd: Int64(8 * MiB), coveredUntil: covered,
+                               inFlight: 0, fileSize: 1 << 30)
+        #expect(plan.first?.lowerBound == covered)
+        #expect(plan.dropLast().allSatisfy { $0.upperBound % Int64(MiB) == 0 }, "\(plan)")
+        for (a, b) in zip(plan, plan.dropFirst()) { #expect(a.upperBound == b.lowerBound) }
+    }
+
     @Test func neverPlansPastTheEndOfTheFile() {
         var window = PrefetchWindow()
         _ = window.observe(offset: 1000, length: 5000)
