@@ -95,7 +95,7 @@ final class RangeStreamer: @unchecked Sendable {
             throw error
         }
         condition.unlock()
-        Self.assemble(pieces, offset: offset, end: end, reply: reply)
+        try Self.assemble(pieces, offset: offset, end: end, reply: reply)
     }
 
     /// Drops every part; reads after this fail with EBADF.
@@ -134,7 +134,9 @@ final class RangeStreamer: @unchecked Sendable {
             let range = clipped(planned)
             guard !range.isEmpty else { return !isDemand }
             let length = Int(range.count)
-            guard let reservation = budget.reserve(wanted: length, minimum: isDemand ? length : min(length, 64 << 10))
+            guard let reservation = isDemand
+                ? budget.reserve(wanted: length, minimum: length)
+                : budget.reserve(wanted: length, minimum: min(length, 64 << 10), headroom: budget.limit / 4)
             else { return !isDemand }
             start(range.lowerBound..<(range.lowerBound + Int64(reservation.bytes)), reservation: reservation)
             if reservation.bytes < length || range != planned { break }
@@ -263,34 +265,39 @@ final class RangeStreamer: @unchecked Sendable {
     // MARK: - outside the lock
 
     private static func assemble(_ pieces: [Piece], offset: Int64, end: Int64,
-                                 reply: (UnsafeRawBufferPointer) -> Void) {
+                                 reply: (UnsafeRawBufferPointer) -> Void) throws(FSError) {
         if pieces.count == 1 {
             reply(pieces[0].buffer.bytes(from: offset, to: min(end, pieces[0].validEnd)))
             return
         }
-        let joined = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(end - offset), alignment: 16)
-        defer { joined.deallocate() }
-        var filled = 0
-        for piece in pieces {
-            let bytes = piece.buffer.bytes(from: offset + Int64(filled), to: min(end, piece.validEnd))
-            guard bytes.count > 0, let base = bytes.baseAddress else { break }
-            joined.baseAddress!.advanced(by: filled).copyMemory(from: base, byteCount: bytes.count)
-            filled += bytes.count
-            if piece.short { break }
+        // Rare (parts end on MiB boundaries); mapped like a part so the memory goes back at once.
+        let joined = try SegmentBuffer(offset: offset, capacity: Int(end - offset), reservation: nil)
+        joined.fill { memory in
+            var filled = 0
+            for piece in pieces {
+                let bytes = piece.buffer.bytes(from: offset + Int64(filled), to: min(end, piece.validEnd))
+                guard bytes.count > 0, let base = bytes.baseAddress else { break }
+                memory.baseAddress!.advanced(by: filled).copyMemory(from: base, byteCount: bytes.count)
+                filled += bytes.count
+                if piece.short { break }
+            }
+            return filled
         }
-        reply(UnsafeRawBufferPointer(rebasing: joined[0..<filled]))
+        reply(joined.bytes(from: offset, to: joined.end))
     }
 
+    /// A read outside the budget, into memory mapped for it alone (returned to the system at once,
+    /// where a malloc'ed MiB would stay in the thread's arena).
     private func directRead(offset: Int64, end: Int64, reply: (UnsafeRawBufferPointer) -> Void) throws(FSError) {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(end - offset), alignment: 16)
-        defer { buffer.deallocate() }
-        let count: Int
+        let segment = try SegmentBuffer(offset: offset, capacity: Int(end - offset), reservation: nil)
         do {
-            count = try source.api.read(source.profile, nodeID: source.nodeID, versionID: source.versionID,
-                                        offset: offset, into: buffer)
+            try segment.fill { memory in
+                try source.api.read(source.profile, nodeID: source.nodeID, versionID: source.versionID,
+                                    offset: offset, into: memory)
+            }
         } catch {
             throw FSError.from(error)
         }
-        reply(UnsafeRawBufferPointer(rebasing: buffer[0..<min(max(0, count), buffer.count)]))
+        reply(segment.bytes(from: offset, to: segment.end))
     }
 }

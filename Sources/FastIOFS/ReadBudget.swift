@@ -16,11 +16,12 @@ public final class ReadBudget: Sendable {
 
     public init(limit: Int) { self.limit = max(0, limit) }
 
-    /// Reserves between `minimum` and `wanted` bytes (as much as is free), or nil when fewer than
-    /// `minimum` bytes are free.
-    public func reserve(wanted: Int, minimum: Int) -> Reservation? {
+    /// Reserves between `minimum` and `wanted` bytes (as much as is free beyond `headroom`), or nil
+    /// when fewer than `minimum` such bytes are free. Read-ahead leaves a headroom that only the bytes
+    /// a read is waiting for may use, so concurrent readers rarely fall back to unbudgeted fetches.
+    public func reserve(wanted: Int, minimum: Int, headroom: Int = 0) -> Reservation? {
         let granted: Int? = state.withLock { state in
-            let free = limit - state.reserved
+            let free = limit - state.reserved - max(0, headroom)
             let amount = min(wanted, free)
             guard amount >= max(1, minimum) else { return nil }
             state.reserved += amount
