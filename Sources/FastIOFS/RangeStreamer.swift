@@ -30,6 +30,9 @@ final class RangeStreamer: @unchecked Sendable {
         var buffer: SegmentBuffer?
         /// Bytes from `range.lowerBound` already in `buffer` and final.
         var available = 0
+        /// The smallest file offset a waiting read needs this part to reach (`Int64.max`: nobody
+        /// waits): progress wakes the waiters only once it gets there, not on every chunk.
+        var wakeAt = Int64.max
         var error: FSError?
         var done = false
         var consumed: Int64 = 0
@@ -208,7 +211,10 @@ final class RangeStreamer: @unchecked Sendable {
         condition.lock()
         if final > part.available {
             part.available = final
-            condition.broadcast()
+            if part.usableEnd >= part.wakeAt {
+                part.wakeAt = .max
+                condition.broadcast()
+            }
         }
         condition.unlock()
     }
@@ -238,6 +244,7 @@ final class RangeStreamer: @unchecked Sendable {
                     continue
                 }
                 guard part.done else {
+                    part.wakeAt = min(part.wakeAt, needed)
                     pending = true
                     break
                 }
