@@ -147,6 +147,10 @@ extension Router {
                 arguments: [up.id, order, got])
             try sessions.setStatus(db, up.id, "uploading", user: me.id)
         }
+        let assembly = emulator.assembly
+        let blobs = emulator.blobs
+        let extra = up.hash != nil ? (up.hashAlgo ?? "sha256") : nil
+        assembly.chunkStored(uploadID: up.id, order: order, extraAlgo: extra, blobs: blobs)
         return .top([("id", .string(Identifiers.display(up.id))), ("order", .int(Int64(order))), ("size", .int(got))])
     }
 
@@ -190,6 +194,7 @@ extension Router {
             }
             try db.execute(sql: "DELETE FROM upload_chunks WHERE upload_id = ? AND ord = ?", arguments: [up.id, order])
             unlink(emulator.blobs.chunkPath(up.id, order: order))
+            emulator.assembly.invalidate(uploadID: up.id, fromOrder: order)
             return .top([])
         }
     }
@@ -278,6 +283,7 @@ extension Router {
             return up
         }
         try? FileManager.default.removeItem(atPath: emulator.blobs.uploadDir(up.id))
+        emulator.assembly.invalidate(uploadID: up.id)
         if let blob = up.sha256 { await emulator.collectBlobs([blob]) }
         return .top([])
     }
@@ -293,7 +299,10 @@ extension Router {
             }
             return (ids, blobs)
         }
-        for id in ids { try? FileManager.default.removeItem(atPath: emulator.blobs.uploadDir(id)) }
+        for id in ids {
+            try? FileManager.default.removeItem(atPath: emulator.blobs.uploadDir(id))
+            emulator.assembly.invalidate(uploadID: id)
+        }
         await emulator.collectBlobs(blobs)
         return .top([("deleted", .int(Int64(ids.count)))])
     }

@@ -15,6 +15,7 @@ final class Emulator: Sendable {
     /// cores) while GRDB waits for a free reader, which deadlocked the server under parallel reads.
     let users: [String: UserRow]
     let chunkGate = InFlightGate(limit: 3)
+    let assembly = IncrementalAssembly()
     let faults: FaultInjector
     let rateWindow = RateLimitWindow()
     let logger: Logger

@@ -5,6 +5,11 @@ import Foundation
 enum BlockingIO {
     private static let queue = DispatchQueue(label: "fastio-emulator.blocking-io", attributes: .concurrent)
 
+    /// Runs `work` on the blocking-I/O queue without waiting for it.
+    static func detach(_ work: @escaping @Sendable () -> Void) {
+        queue.async(execute: work)
+    }
+
     static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             queue.async {
@@ -43,6 +48,11 @@ final class FileSink {
     }
 
     func abandon() { close(fd) }
+
+    /// Closes without fsync (the data is in the page cache: it survives a crash of this process).
+    func closeWithoutSync() throws {
+        if close(fd) != 0 { throw POSIXFailure("close") }
+    }
 }
 
 /// An errno-carrying failure of a POSIX call.

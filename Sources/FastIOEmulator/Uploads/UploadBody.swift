@@ -4,6 +4,8 @@ import Hummingbird
 /// Streams an upload request body to disk: multipart bodies go through `MultipartParser` (the file part — one with a
 /// filename, or named `chunk`/`file` — is written to `destination`, other parts become fields); url-encoded bodies
 /// become fields; any other body is the raw file content. Never holds file bytes in memory beyond one buffer.
+/// The file is not fsynced: it is an upload's chunk, and the blob assembled from the chunks is (a chunk
+/// survives an emulator crash, not a power loss).
 struct UploadBody {
     var fields: [String: String] = [:]
     /// Bytes written to `destination`, nil when the body carried no file.
@@ -42,7 +44,7 @@ struct UploadBody {
                         }
                     case .partEnd:
                         if let s = sink, fieldName == nil {
-                            try s.syncAndClose()
+                            try s.closeWithoutSync()
                             out.fileSize = s.written
                             sink = nil
                             fieldName = ""
@@ -66,7 +68,7 @@ struct UploadBody {
                 try buffer.withUnsafeReadableBytes { try sink.write($0) }
                 if sink.written > maxFileSize { throw APIError.invalid("The body exceeds the allowed size.") }
             }
-            try sink.syncAndClose()
+            try sink.closeWithoutSync()
         } catch {
             sink.abandon()
             unlink(destination)
