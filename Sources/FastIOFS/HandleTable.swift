@@ -49,6 +49,14 @@ final class HandleTable: Sendable {
 
     var openFileCount: Int { state.withLock { $0.files.count } }
 
+    /// True while a read handle of node `nodeID` pinned to a version other than `version` is open
+    /// (a reader still going through an older version).
+    func hasReader(of nodeID: String, pinnedToOtherThan version: String?) -> Bool {
+        state.withLock { state in
+            state.files.values.contains { $0.source.nodeID == nodeID && $0.source.versionID != version }
+        }
+    }
+
     func closeAll() {
         let files = state.withLock { state in
             defer { state.files.removeAll(); state.directories.removeAll() }

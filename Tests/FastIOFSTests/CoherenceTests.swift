@@ -201,6 +201,29 @@ final class RecordingNotifier: KernelNotifier {
         #expect(try listAll(fs, again).map(\.name).contains("late.txt"), "not the listing cached before the forget")
     }
 
+    @Test func anOpenMadeWhileAnOlderVersionIsReadBypassesThePageCache() throws {
+        let (fixture, fs) = try mounted()
+        let big = try fs.lookup(parent: 1, name: "big.bin").attributes.ino
+        let first = try fs.open(ino: big, flags: O_RDONLY, context: reader)
+        #expect(!first.directIO)
+        fixture.api.replaceContent(fixture.alpha, id: fixture.bigID, bytes: [7, 7, 7])
+        fs.applyActivity(ActivityBatch(keys: ["storage:\(fixture.bigID)"]), profileIndex: 0)
+        // The old handle is still open: the new version's reader must not share the kernel's pages.
+        let second = try fs.open(ino: big, flags: O_RDONLY, context: reader)
+        #expect(second.directIO && second.keepCache, "direct I/O, and the old reader's pages left alone")
+        var bytes: [UInt8] = []
+        try fs.read(ino: big, handle: second.handle, offset: 0, size: 10) { bytes = Array($0) }
+        #expect(bytes == [7, 7, 7])
+        try fs.read(ino: big, handle: first.handle, offset: 0, size: 3) { bytes = Array($0) }
+        #expect(bytes == Array(fixture.big[0..<3]), "the old reader keeps its version")
+        fs.release(ino: big, handle: first.handle)
+        fs.release(ino: big, handle: second.handle)
+        // The pages may hold the old version: the next open drops them and uses the page cache again.
+        let third = try fs.open(ino: big, flags: O_RDONLY, context: reader)
+        #expect(!third.directIO && !third.keepCache)
+        fs.release(ino: big, handle: third.handle)
+    }
+
     static func isEntry(_ invalidation: KernelInvalidation) -> Bool {
         if case .entry = invalidation { return true }
         return false

@@ -120,7 +120,7 @@ struct CoherenceMountTests {
         let path = s.path("data.bin")
         let fileID = try XAttr.string(path, "user.fastio.id")
         let oldVersion = try XAttr.string(path, "user.fastio.version")
-        #expect(try POSIX.readAll(path) == [UInt8](old))
+        #expect(ByteMismatch.of(try POSIX.readAll(path), [UInt8](old)) == nil)
 
         // A reader opens the old version and reads the first 128 KiB.
         let fd = open(path, O_RDONLY)
@@ -133,7 +133,10 @@ struct CoherenceMountTests {
         let seen = try await secondsUntil(5) { (try? XAttr.string(path, "user.fastio.version")) != oldVersion }
         #expect(seen != nil && seen! <= 2, "new version: \(String(describing: seen)) s\n\(s.mount.logTail())")
 
-        // The old reader keeps reading the version it opened, to its end.
+        // Meanwhile another process opens the file and reads the new version through the same inode.
+        #expect(ByteMismatch.of(try POSIX.readAll(path), [UInt8](new)) == nil, "a new open reads the new content")
+
+        // The old reader keeps reading the version it opened, to its end (not the new reader's bytes).
         let total = old.count - head.count
         var rest = [UInt8](repeating: 0, count: total)
         var got = 0
@@ -144,10 +147,10 @@ struct CoherenceMountTests {
             got += n
         }
         #expect(got == total, "read to the end of the opened version (\(got) of \(total))")
-        #expect(rest == [UInt8](old.suffix(from: head.count)), "the opened version's bytes, not the new ones")
+        #expect(ByteMismatch.of(rest, [UInt8](old.suffix(from: head.count))) == nil, "the opened version's bytes, not the new ones")
 
         // The next open sees the new content.
-        #expect(try POSIX.readAll(path) == [UInt8](new), "the next open reads the new content")
+        #expect(ByteMismatch.of(try POSIX.readAll(path), [UInt8](new)) == nil, "the next open reads the new content")
         #expect(try POSIX.stat(path).st_size == new.count)
     }
 
