@@ -26,6 +26,9 @@ rm -rf "$W"; mkdir -p "$W/empty" "$W/src" "$MNT" "$RMNT" "$DAV"
 echo "preparing 1,000 x 4 KiB and 1 GiB of source data..." >&2
 head -c "$BIG_SIZE" /dev/urandom >"$W/src/big.bin"
 "$BIN/fastio-emulator" import --data "$W/data" --workspace bench --from "$W/empty" >/dev/null
+# Every run starts with the disk idle: the source data (and the previous run) must not be written
+# back while a measured run writes.
+settle() { sync; sleep 1; }
 
 now() { date +%s.%N; }
 elapsed() { echo "$2 - $1" | bc -l | xargs printf "%.2f"; }
@@ -84,6 +87,7 @@ rclone serve webdav "$DAV" --addr "127.0.0.1:$DAV_PORT" --log-file "$W/rclone-se
 DAV_PID=$!
 for i in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$DAV_PORT/" && break; sleep 0.1; done
 
+settle
 echo "fastiofs: 1,000 x 4 KiB..." >&2
 mount_fastiofs
 mkdir "$MNT/small"
@@ -95,6 +99,7 @@ FS_SMALL_REQ=$(total_delta "$c0" "$c1")
 FS_SMALL_RSS=$(peak_rss_mib "$FS_PID")
 umount_fastiofs
 
+settle
 echo "fastiofs: 1 GiB..." >&2
 mount_fastiofs
 c0=$(counts "$MNT"); t0=$(now)
@@ -105,6 +110,7 @@ FS_BIG_REQ=$(total_delta "$c0" "$c1")
 FS_BIG_RSS=$(peak_rss_mib "$FS_PID")
 umount_fastiofs
 
+settle
 echo "rclone mount (webdav, --vfs-cache-mode writes): 1,000 x 4 KiB..." >&2
 mount_rclone
 mkdir "$RMNT/small"
@@ -114,6 +120,7 @@ RC_SMALL_CLOSE=$(elapsed "$t0" "$t1"); RC_SMALL=$(elapsed "$t0" "$t2")
 RC_SMALL_RSS=$(peak_rss_mib "$RC_PID")
 fusermount3 -u "$RMNT"; sleep 0.5
 
+settle
 echo "rclone mount: 1 GiB..." >&2
 mount_rclone
 t0=$(now)
