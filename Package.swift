@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "FastIOEmulatorTests", dependencies: ["EmulatorHarness"], swiftSettings: strict),
         .testTarget(name: "FastIOEmulatorUnitTests", dependencies: ["FastIOEmulator"], swiftSettings: strict),
         .testTarget(name: "FastIOTests", dependencies: ["FastIO", "EmulatorHarness"], swiftSettings: strict),
-        .testTarget(name: "FastIOFSTests", dependencies: ["FastIOFS", "FastIO"], swiftSettings: strict),
+        .testTarget(name: "FastIOFSTests", dependencies: ["FastIOFS", "FastIO", "EmulatorHarness"], swiftSettings: strict),
         .testTarget(name: "MountTests", dependencies: ["EmulatorHarness", "CFuseShim"], swiftSettings: strict),
         // FuseBridge through the real kernel, against an in-memory FilesystemOperations double.
         .testTarget(name: "FuseBridgeTests", dependencies: ["FuseBridge", "FastIOFS"], swiftSettings: strict),

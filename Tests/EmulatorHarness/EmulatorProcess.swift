@@ -57,11 +57,13 @@ public final class EmulatorProcess: @unchecked Sendable {
         if ownsDataDirectory { try? FileManager.default.removeItem(at: dataDirectory) }
     }
 
-    /// A fresh, empty directory under the system temp dir.
+    /// A fresh, empty directory under the system temp dir, removed when the test process exits
+    /// (`-mnt` prefixes are mountpoints: only rmdir'ed).
     public static func makeTempDirectory(prefix: String) throws -> URL {
         let url = FileManager.default.temporaryDirectory
             .appendingPathComponent("\(prefix)-\(UUID().uuidString.prefix(12))", isDirectory: true)
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        TemporaryDirectories.register(url, isMountpoint: prefix.hasSuffix("-mnt"))
         return url
     }
 

@@ -1,3 +1,4 @@
+import EmulatorHarness
 import FastIO
 @testable import FastIOFS
 import Foundation
@@ -45,6 +46,7 @@ struct Fixture {
                budget: Int = 128 << 20, maxWindow: Int = 32 << 20, ttl: Double = 10,
                cacheDirectory: String? = nil) throws -> FastIOFileSystem {
         let cache = cacheDirectory ?? (NSTemporaryDirectory() + "fastiofs-tests-" + UUID().uuidString)
+        if cacheDirectory == nil { TemporaryDirectories.register(URL(fileURLWithPath: cache), isMountpoint: false) }
         let configuration = MountConfiguration(layout: layout, mountpoint: "/mnt/test", readOnly: readOnly,
                                                uid: 1000, gid: 1000, umask: 0o022, metadataTTL: ttl,
                                                readAheadBudget: budget, maxWindow: maxWindow, cacheDirectory: cache)

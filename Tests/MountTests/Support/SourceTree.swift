@@ -14,6 +14,7 @@ enum SourceTree {
     static let root: URL = {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("fastiofs-mt-src-\(getpid())")
         try? FileManager.default.removeItem(at: root)
+        TemporaryDirectories.register(root, isMountpoint: false)
         let fm = FileManager.default
         func write(_ rel: String, _ data: Data) {
             let url = root.appendingPathComponent(rel)
