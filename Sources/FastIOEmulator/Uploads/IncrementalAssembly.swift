@@ -79,11 +79,11 @@ final class IncrementalAssembly: Sendable {
             return
         }
         do {
-            if session.sink == nil { session.sink = try FileSink(path: session.path) }
             while true {
                 let fd = open(blobs.chunkPath(uploadID, order: session.next), O_RDONLY | O_CLOEXEC)
                 if fd < 0 { break }   // not stored yet: a later chunk's arrival continues from here
                 defer { close(fd) }
+                if session.sink == nil { session.sink = try FileSink(path: session.path) }
                 var st = stat()
                 guard fstat(fd, &st) == 0 else { throw POSIXFailure("fstat chunk") }
                 try append(from: fd, to: session)
