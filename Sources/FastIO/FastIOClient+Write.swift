@@ -62,8 +62,10 @@ extension FastIOClient: FastIOWriteAPI {
         let duration = min(max(durationSeconds, 60), 3600)
         var form = [("duration", String(duration))]
         if let clientInfo { form.append(("client_info", clientInfo.jsonText)) }
+        // Repeatable by its user: 409 is only for another user's lock (facts.md §7), so a repeat after an
+        // attempt lost to a 5xx or a reset answers a lock we hold (the emulator: the same token).
         let payload = try call(APIRequest(.post, storagePath(profile, nodeID, "lock"), route: route,
-                                          form: form, idempotent: false))
+                                          form: form, idempotent: true))
         let grant = payload["lock"] ?? payload
         guard let token = grant["lock_token"]?.stringValue, !token.isEmpty else {
             throw FastIOError(kind: .invalidResponse, message: "lock answer has no lock_token", route: route)

@@ -247,6 +247,28 @@ struct EmulatorIntegrationTests {
         #expect(reads > 26, "some reads must have been retried (got \(reads) requests)")
     }
 
+    /// Opening a file for writing takes its lock; a 503 or a reset on that POST must be retried, not
+    /// turned into EIO for the `open` (CI once failed `dd conv=notrunc` into the mount that way).
+    @Test func injectedFailuresAreRetriedForLocks() async throws {
+        let (emulator, tree) = try await Self.start(["--fail-rate", "0.3"])
+        defer { emulator.stop(); try? FileManager.default.removeItem(at: tree) }
+        var retry = RetryPolicy()
+        retry.maxAttempts = 12   // 30 acquires exhaust twelve attempts with odds ~2e-5
+        let client = client(emulator, retry: retry)
+        let profile = try workspace(client)
+        let big = try child(client, profile, "root", named: "big.bin")
+        client.resetRequestCounts()
+        var tokens = Set<String>()
+        for _ in 0..<30 {
+            tokens.insert(try client.acquireLock(profile, nodeID: big.id, durationSeconds: 60).lockToken)
+        }
+        #expect(tokens.count == 1, "a repeated acquire by the lock's holder answers the same lock")
+        let attempts = client.requestCounts()["POST storage/lock"] ?? 0
+        // At a 30 % fault rate, P(no acquire needed a retry) = 0.7^30 ~ 2e-5.
+        #expect(attempts > 30, "some acquires must have been retried (got \(attempts) requests)")
+        try client.releaseLock(profile, nodeID: big.id, lockToken: try #require(tokens.first))
+    }
+
     @Test func stoppedServerGivesABoundedError() async throws {
         let (emulator, tree) = try await Self.start()
         defer { emulator.stop(); try? FileManager.default.removeItem(at: tree) }
