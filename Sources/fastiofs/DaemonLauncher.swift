@@ -5,7 +5,8 @@ import Glibc
 ///
 /// Never fork()s (unsafe in a multithreaded Swift process): re-executes this binary with
 /// posix_spawn as `fastiofs mount <mountpoint> --foreground ...`, its stdin/stdout on /dev/null and
-/// stderr appended to the log, and the write end of a pipe as fd 3 named by FASTIOFS_READY_FD.
+/// stderr appended to the log, and the write end of a pipe as fd 3 named by FASTIOFS_READY_FD; no
+/// other descriptor is inherited.
 /// The daemon calls setsid itself. Exit status: 0 on `ready`; 1 when the daemon reports an error,
 /// exits, or is not live within `timeout` (then it is sent SIGTERM).
 struct DaemonLauncher {
@@ -50,6 +51,13 @@ struct DaemonLauncher {
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, request.logFile, O_WRONLY | O_APPEND | O_CREAT, 0o600)
         posix_spawn_file_actions_adddup2(&actions, writeEnd, Self.readyDescriptor)
+        // The daemon outlives the caller: an inherited descriptor (say, a file open in another mount)
+        // would stay open for the mount's whole life.
+        // (closefrom_np is not visible to Swift; nothing else opens descriptors while we spawn.)
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        for descriptor in open.compactMap({ Int32($0) }) where descriptor > Self.readyDescriptor {
+            posix_spawn_file_actions_addclose(&actions, descriptor)
+        }
 
         let executable = Self.currentExecutable()
         let arguments = [executable] + request.foregroundArguments

@@ -6,7 +6,7 @@ import Glibc
 /// Why not Foundation's `Process`: in these test processes it sometimes never notices a child's exit
 /// (the child stays a zombie and `waitUntilExit` blocks forever). Here the exit is read by polling
 /// `waitpid(WNOHANG)`, which cannot miss it. The child starts with an empty signal mask and default
-/// dispositions, whatever the test process blocks.
+/// dispositions, whatever the test process blocks, and only descriptors 0-2.
 ///
 /// Invariant: the child is reaped exactly once; after that `exitStatus` is fixed and `isRunning` false.
 public final class ChildProcess: @unchecked Sendable {
@@ -26,6 +26,12 @@ public final class ChildProcess: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, stdout ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, stderr ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        // Tests run in parallel in one process: a child must not inherit another test's descriptors
+        // (an emulator holding a file open in a mount made that mount's unmount fail with EBUSY).
+        // (closefrom_np is not visible to Swift; a descriptor closed meanwhile is ignored by glibc.)
+        for descriptor in openDescriptors() where descriptor > 2 {
+            posix_spawn_file_actions_addclose(&actions, descriptor)
+        }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -49,6 +55,11 @@ public final class ChildProcess: @unchecked Sendable {
             throw HarnessError.commandFailed(command: executable, status: rc, output: String(cString: strerror(rc)))
         }
         return ChildProcess(pid: pid)
+    }
+
+    /// The descriptors open in this process now.
+    private static func openDescriptors() -> [Int32] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap { Int32($0) }
     }
 
     /// Reaps the child if it has exited. Returns the exit status (exit code, or 128 + signal).
