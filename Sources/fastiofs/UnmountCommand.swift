@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import Glibc
 
-/// `fastiofs unmount MOUNTPOINT`: `fusermount3 -u`, then waits until the daemon serving it exited.
-/// (Waiting for pending uploads comes with the write path.)
+/// `fastiofs unmount MOUNTPOINT`: waits until every pending upload is on the server, `fusermount3 -u`
+/// (retried for a few seconds while the mount is busy), then waits until the daemon serving it exited.
 struct UnmountCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "unmount",
@@ -22,11 +22,32 @@ struct UnmountCommand: ParsableCommand {
         // A stale mount (its daemon is gone) cannot be unmounted normally: detach it lazily.
         let stale = MountpointProbe.isStale(path)
         if !stale { waitForUploads(path) }
-        let result = ExternalCommand.run("/usr/bin/fusermount3", stale ? ["-u", "-z", path] : ["-u", path])
+        let result = detach(path, lazily: stale)
         guard result.status == 0 else {
-            throw CommandFailure("cannot unmount \(path): \(result.output.isEmpty ? "fusermount3 failed" : result.output)")
+            let busy = result.output.contains("busy")
+                ? " (a process still has a file or its working directory there: `fuser -vm \(path)` names it)" : ""
+            throw CommandFailure("cannot unmount \(path): \(result.output.isEmpty ? "fusermount3 failed" : result.output)\(busy)")
         }
         try wait(for: daemons, path: path)
+    }
+
+    /// Seconds an unmount keeps retrying while the mount is busy: a process that just closed its
+    /// last file there, or exits, lets go within moments; one that keeps it open gets reported.
+    static let busyRetrySeconds = 10.0
+
+    /// `fusermount3 -u` (`-z` for a stale mount), repeated while it answers EBUSY, up to `busyRetrySeconds`.
+    private func detach(_ path: String, lazily: Bool) -> ExternalCommand.Result {
+        let deadline = Date().addingTimeInterval(Self.busyRetrySeconds)
+        var announced = false
+        while true {
+            let result = ExternalCommand.run("/usr/bin/fusermount3", lazily ? ["-u", "-z", path] : ["-u", path])
+            guard result.status != 0, result.output.contains("busy"), Date() < deadline else { return result }
+            if !announced {
+                FileHandle.standardError.write(Data("\(path) is busy; retrying for up to \(Int(Self.busyRetrySeconds)) s\n".utf8))
+                announced = true
+            }
+            usleep(250_000)
+        }
     }
 
     /// Waits, showing progress, until the mount's upload queue is empty (every write is durable).

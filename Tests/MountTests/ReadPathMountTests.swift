@@ -260,5 +260,34 @@ struct ReadPathMountTests {
         #expect(status == 0)
         #expect(!MountTable.isFastIOFSMounted(at: mount.path))
     }
+
+    /// `fastiofs unmount` of a mount a process still uses: it retries while the process lets go within
+    /// seconds, and fails naming `fuser` when it does not.
+    @Test func unmountOfABusyMountWaitsBrieflyThenExplains() async throws {
+        let (emulator, mount) = try await mountTree()
+        defer { mount.unmount(); emulator.stop() }
+        let fastiofs = try BuildProducts.executable("fastiofs").path
+        let file = mount.path + "/small/hello.txt"
+
+        let holder = try ChildProcess.spawn("/bin/sh", ["-c", "exec 3<\(file); exec sleep 60"])
+        defer { _ = holder.terminate(grace: 1) }
+        try await Task.sleep(for: .milliseconds(500))
+        let started = ContinuousClock.now
+        let refused = try Shell.run("\(fastiofs) unmount \(mount.path)", timeout: 60)
+        let waited = ContinuousClock.now - started
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("fuser -vm"), "\(refused.stderr)")
+        #expect(waited >= .seconds(9), "it retried for about 10 s first (took \(waited))")
+        #expect(MountTable.isFastIOFSMounted(at: mount.path))
+
+        let brief = try ChildProcess.spawn("/bin/sh", ["-c", "exec 3<\(file); exec sleep 2"])
+        defer { _ = brief.terminate(grace: 1) }
+        _ = holder.terminate(grace: 1)
+        try await Task.sleep(for: .milliseconds(300))
+        let unmounted = try Shell.run("\(fastiofs) unmount \(mount.path)", timeout: 60)
+        #expect(unmounted.status == 0, "\(unmounted.stderr)")
+        #expect(unmounted.stderr.contains("busy"), "it had to wait for the brief holder: \(unmounted.stderr)")
+        #expect(!MountTable.isFastIOFSMounted(at: mount.path))
+    }
 }
 }
