@@ -15,14 +15,12 @@ extension FastIOFileSystem {
             fetchedAt = listing.fetchedAt
         } else if case .remote(let profileIndex, let folderID) = record.identity,
                   writes?.hasLocalFiles(profileIndex: profileIndex, folderID: folderID) == true,
-                  let listing = try loadCompleteListing(directory: ino, pager: FolderPager(
-                      api: api, profile: profiles[profileIndex].profile, profileIndex: profileIndex, folderID: folderID)) {
+                  let listing = try loadCompleteListing(directory: ino, pager: folderPager(profileIndex, folderID)) {
             // Spooled files are not on the server yet: list the merged, cached listing.
             source = .fixed(listing.entries)
             fetchedAt = listing.fetchedAt
         } else if case .remote(let profileIndex, let folderID) = record.identity {
-            source = .remote(FolderPager(api: api, profile: profiles[profileIndex].profile,
-                                         profileIndex: profileIndex, folderID: folderID))
+            source = .remote(folderPager(profileIndex, folderID))
         } else {
             throw FSError(EIO)
         }
@@ -38,6 +36,16 @@ extension FastIOFileSystem {
             listings.store(CompleteListing(entries: complete, fetchedAt: MonotonicClock.now()), for: ino)
         }
         return handles.add(stream)
+    }
+
+    /// Pages of a server folder as this mount must see them: without the nodes it already removed.
+    func folderPager(_ profileIndex: Int, _ folderID: String) -> FolderPager {
+        var pager = FolderPager(api: api, profile: profiles[profileIndex].profile, profileIndex: profileIndex,
+                                folderID: folderID)
+        if let writes {
+            pager.correction = { writes.withoutLocalRemovals($0, profileIndex: profileIndex, folderID: folderID) }
+        }
+        return pager
     }
 
     /// Offsets are entry indices: 0 is `.`, 1 is `..`, then the server's entries; each entry carries

@@ -34,8 +34,7 @@ extension FastIOFileSystem {
                 // Gone or moved: the listing below decides.
             }
         }
-        let pager = FolderPager(api: api, profile: profiles[profileIndex].profile, profileIndex: profileIndex,
-                                folderID: folderID)
+        let pager = folderPager(profileIndex, folderID)
         if let listing = try loadCompleteListing(directory: parent, pager: pager) {
             guard let entry = listing.entry(named: name) else { throw FSError(ENOENT) }
             return retainEntry(entry, parent: parent, fetchedAt: listing.fetchedAt)

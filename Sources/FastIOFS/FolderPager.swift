@@ -2,13 +2,15 @@ import FastIO
 
 /// Fetches one folder's listing page by page (keyset cursor), converting items to `ListedEntry`.
 ///
-/// Invariant: one call = one `listFolder` request; errors arrive as `FSError`.
+/// Invariant: one call = one `listFolder` request; errors arrive as `FSError`; each page passes
+/// through `correction` (what this mount changed that the server may not show yet) when set.
 struct FolderPager: Sendable {
     static let pageSize = 500
     let api: any FastIOAPI
     let profile: StorageProfile
     let profileIndex: Int
     let folderID: String
+    var correction: (@Sendable ([ListedEntry]) -> [ListedEntry])?
 
     func page(cursor: String?) throws(FSError) -> (entries: [ListedEntry], nextCursor: String?) {
         let page: FolderPage
@@ -17,6 +19,7 @@ struct FolderPager: Sendable {
         } catch {
             throw FSError.from(error)
         }
-        return (page.items.compactMap { ListedEntry($0, profile: profileIndex) }, page.nextCursor)
+        let entries = page.items.compactMap { ListedEntry($0, profile: profileIndex) }
+        return (correction?(entries) ?? entries, page.nextCursor)
     }
 }

@@ -28,6 +28,38 @@ final class MockWriteState: Sendable {
 
 private let writeStates = Mutex<[ObjectIdentifier: MockWriteState]>([:])
 
+/// Holds single-call uploads after the server placed their node: the window in which the server
+/// lists a file the uploader has not heard back about.
+final class PlacementHold: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var holding = false
+    private var held = 0
+
+    func start() { condition.withLock { holding = true } }
+    func release() { condition.withLock { holding = false; condition.broadcast() } }
+
+    /// Called by an upload once its node is placed.
+    func pass() {
+        condition.withLock {
+            guard holding else { return }
+            held += 1
+            condition.broadcast()
+            while holding { condition.wait() }
+        }
+    }
+
+    /// Waits until `count` uploads are being held; false on timeout.
+    func waitHeld(_ count: Int, timeout: TimeInterval = 5) -> Bool {
+        condition.withLock {
+            let deadline = Date().addingTimeInterval(timeout)
+            while held < count { if !condition.wait(until: deadline) { return held >= count } }
+            return true
+        }
+    }
+}
+
+private let placementHolds = Mutex<[ObjectIdentifier: PlacementHold]>([:])
+
 extension MockFastIO: FastIOWriteAPI {
     private var writes: MockWriteState {
         writeStates.withLock { states in
@@ -39,6 +71,14 @@ extension MockFastIO: FastIOWriteAPI {
     }
 
     func failUploads(with errno: Int32?) { writes.state.withLock { $0.failUploadsWith = errno } }
+    var placementHold: PlacementHold {
+        placementHolds.withLock { holds in
+            if let known = holds[ObjectIdentifier(self)] { return known }
+            let made = PlacementHold()
+            holds[ObjectIdentifier(self)] = made
+            return made
+        }
+    }
     /// The `client_info` sent with the last lock of `nodeID`.
     func lockClientInfo(_ nodeID: String) -> LockClientInfo? { writes.state.withLock { $0.lockClientInfo[nodeID] ?? nil } }
     func lockAsAnotherUser(_ nodeID: String) { _ = writes.state.withLock { $0.foreignLocks.insert(nodeID) } }
@@ -144,6 +184,7 @@ extension MockFastIO: FastIOWriteAPI {
         writes.state.withLock { $0.sessions[id]!.chunks[1] = bytes }
         let session = try finish(id)
         if session.status == "store_failed" { throw MockError(errno: EINVAL) }
+        if session.newFileID != nil, case .newFile = placement { placementHold.pass() }
         return session
     }
 

@@ -187,6 +187,48 @@ func readAll(_ fs: FastIOFileSystem, _ ino: UInt64) throws -> [UInt8] {
         #expect(fixture.api.heldLocks().isEmpty)
     }
 
+    /// git's lock files: `x.lock` is written, renamed over `x` (or to `x`), and made again at once
+    /// with O_EXCL. The server lists `x.lock` from the moment its upload places it until the
+    /// uploader, back from that call, renames or deletes it: no listing may show it meanwhile, and
+    /// the next `x.lock` must reach the server under its own name, not as a conflict copy.
+    @Test(arguments: [true, false])
+    func aLockFileRenamedWhileItsUploadPlacesItNeverReappears(targetExists: Bool) throws {
+        let fixture = Fixture()
+        let fs = try fixture.mount()
+        defer { fs.destroy() }
+        let docs = try resolve(fs, "workspaces/alpha/docs").attributes.ino
+        let target = targetExists ? "a.txt" : "fresh.txt"
+        let hold = fixture.api.placementHold
+        hold.start()
+        defer { hold.release() }
+
+        try createFile(fs, parent: docs, name: target + ".lock", Array("first\n".utf8), durable: false)
+        #expect(hold.waitHeld(1), "the upload placed the lock file and waits")
+        try fs.rename(parent: docs, name: target + ".lock", newParent: docs, newName: target, flags: 0)
+        // The activity poller lists the folder again, and a lookup lists it after the cache expired.
+        _ = fs.refreshDirectory(docs, profileIndex: 0)
+        fs.listings.invalidate(docs)
+        #expect(throws: FSError(ENOENT)) { try fs.lookup(parent: docs, name: target + ".lock") }
+        #expect(try readAll(fs, try fs.lookup(parent: docs, name: target).attributes.ino) == Array("first\n".utf8))
+
+        // The next lock file, while the server still holds the first one's name.
+        try createFile(fs, parent: docs, name: target + ".lock", Array("second\n".utf8), durable: false)
+        try fs.rename(parent: docs, name: target + ".lock", newParent: docs, newName: target, flags: 0)
+        hold.release()
+        #expect(fs.writes?.waitIdle(timeout: 10, progress: nil) == true)
+        let deadline = Date().addingTimeInterval(5)
+        var names: [String] = []
+        repeat {
+            names = try fixture.api.listFolder(fixture.alpha, folderID: fixture.docsID, pageSize: 500, cursor: nil)
+                .items.map(\.name)
+            if !names.contains(target + ".lock") && fixture.api.heldLocks().isEmpty { break }
+            usleep(10_000)
+        } while Date() < deadline
+        #expect(names.filter { $0.hasPrefix(target) } == [target], "\(names)")
+        let id = try #require(fixture.api.child(fixture.alpha, parent: fixture.docsID, name: target)).id
+        #expect(fixture.api.content(fixture.alpha, id: id) == Array("second\n".utf8))
+    }
+
     @Test func journalSurvivesAndResumesAtTheNextMount() throws {
         let fixture = Fixture()
         let cache = NSTemporaryDirectory() + "fastiofs-journal-" + UUID().uuidString

@@ -137,8 +137,7 @@ extension FastIOFileSystem {
         // newer than the server's: leave it alone until those uploads are committed.
         if writes?.hasLocalFiles(profileIndex: profileIndex, folderID: folderID) == true { return [] }
         let believed = believedEntries(of: directory)
-        let pager = FolderPager(api: api, profile: profiles[profileIndex].profile, profileIndex: profileIndex,
-                                folderID: folderID)
+        let pager = folderPager(profileIndex, folderID)
         let started = MonotonicClock.now()
         var entries: [ListedEntry] = []
         var cursor: String?

@@ -55,6 +55,7 @@ extension FastIOFileSystem {
             do {
                 try writer.delete(profiles[profileIndex].profile, nodeID: remoteID)
             } catch {
+                writes?.deleteFailed(remoteID)
                 throw mutationError(error, operation: "delete", name: name)
             }
         }
@@ -65,8 +66,7 @@ extension FastIOFileSystem {
     func isEmptyFolder(_ folder: NodeRecord) throws(FSError) -> Bool {
         if let cached = listings.fresh(folder.ino, now: MonotonicClock.now()) { return cached.entries.isEmpty }
         guard case .remote(let profileIndex, let folderID) = folder.identity else { return false }
-        let pager = FolderPager(api: api, profile: profiles[profileIndex].profile, profileIndex: profileIndex,
-                                folderID: folderID)
+        let pager = folderPager(profileIndex, folderID)
         let page = try pager.page(cursor: nil)
         return page.entries.isEmpty && page.nextCursor == nil
     }

@@ -23,6 +23,7 @@ extension FastIOFileSystem {
             do {
                 try requireWriter().delete(profiles[profileIndex].profile, nodeID: placedID)
             } catch {
+                writes.deleteFailed(placedID)
                 logger.notice("could not trash the renamed-over source", metadata: ["name": "\(name)", "error": "\(error)"])
             }
         }

@@ -49,6 +49,15 @@ final class SpoolFile: Sendable {
         var retired = false
         /// A Fast.io note: its content goes through `updatenote` (as UTF-8 text), never an upload.
         var isNote = false
+        /// While an upload that creates the server node runs: the folder and name it creates it
+        /// under (the file may be renamed, moved or discarded meanwhile).
+        var placingAs: ServerAddress?
+    }
+
+    /// A name in a server folder.
+    struct ServerAddress: Sendable, Equatable {
+        var folderID: String
+        var name: String
     }
 
     let key: String

@@ -12,9 +12,11 @@ extension WriteCoordinator {
         return entries + local.filter { !listed.contains($0.name) }
     }
 
-    /// True when some live spooled file is addressed to the folder (its server listing is incomplete).
+    /// True when some live spooled file is addressed to the folder, or an upload is placing a file
+    /// there under a name it no longer has (the server's listing of it is incomplete or stale).
     func hasLocalFiles(profileIndex: Int, folderID: String) -> Bool {
         !localEntries(profileIndex: profileIndex, folderID: folderID).isEmpty
+            || !namesBeingPlacedAway(profileIndex: profileIndex, folderID: folderID).isEmpty
     }
 
     private func localEntries(profileIndex: Int, folderID: String) -> [ListedEntry] {

@@ -117,6 +117,14 @@ extension WriteCoordinator {
             fail(file, snapshot: nil, error: error)
             return
         }
+        if snapshot.remoteID == nil {
+            file.state.withLock { $0.placingAs = .init(folderID: snapshot.folderID, name: snapshot.name) }
+        }
+        // Until the node's placement is settled (bound, renamed, or deleted when discarded).
+        defer {
+            file.state.withLock { $0.placingAs = nil }
+            _ = registry.withLock { $0.retiring.removeValue(forKey: ObjectIdentifier(file)) }
+        }
         do {
             let outcome = try send(file, snapshot: snapshot)
             let more = file.finishUpload(snapshot, placedID: outcome.nodeID, version: outcome.version, error: nil)
@@ -146,7 +154,10 @@ extension WriteCoordinator {
         }
         registry.withLock { $0.lastError = (error, MonotonicClock.now()) }
         let name = file.snapshotState().name
-        if Self.isStanding(error) {
+        if error.errno == EAGAIN {
+            // Waiting for a name this mount is freeing: expected with lock-file renames, not a failure.
+            logger.debug("upload waits", metadata: ["name": "\(name)", "reason": "\(error)", "retries": "\(retries)"])
+        } else if Self.isStanding(error) {
             logger.error("upload refused by the server; the data stays in the journal and is retried",
                          metadata: ["name": "\(name)", "error": "\(error)", "retries": "\(retries)"])
         } else {
@@ -172,15 +183,29 @@ extension WriteCoordinator {
             do {
                 return try procedure.placeNewFile(name: snapshot.name, folderID: snapshot.folderID)
             } catch where [EINVAL, EEXIST].contains(FSError.from(error).errno) {
-                // The name is taken (someone else, or our own earlier attempt that did arrive).
-                if state.retries > 0, let mine = try existingChild(profile, folderID: snapshot.folderID,
-                                                                   name: snapshot.name), mine.size == snapshot.size {
-                    return UploadProcedure.Outcome(nodeID: mine.id, version: mine.version)
+                // The name is taken: by a node of ours on its way out (try again shortly), by our own
+                // earlier attempt that did arrive (adopt it), or by someone else (keep both).
+                let taken = try existingChild(profile, folderID: snapshot.folderID, name: snapshot.name)
+                if taken.map({ isDeleting($0.id) }) == true
+                    || namesBeingPlacedAway(profileIndex: file.profileIndex, folderID: snapshot.folderID, except: file)
+                        .contains(PosixName.encode(snapshot.name)) {
+                    throw FSError(EAGAIN, detail: "the name is still held by a node this mount is removing")
+                }
+                guard let taken else {
+                    // Free now (its holder was just deleted), or the server refuses the name itself.
+                    if state.retries < 3 { throw FSError(EAGAIN, detail: "the name was taken a moment ago") }
+                    throw error
+                }
+                if state.retries > 0, state.lastError?.errno != EAGAIN, taken.size == snapshot.size {
+                    return UploadProcedure.Outcome(nodeID: taken.id, version: taken.version)
                 }
                 let copy = ConflictName.make(snapshot.name, at: Date())
                 logger.warning("name taken on the server; uploading a conflict copy",
                                metadata: ["name": "\(snapshot.name)", "copy": "\(copy)"])
-                file.state.withLock { $0.name = copy }
+                file.state.withLock { state in
+                    state.name = copy
+                    state.placingAs = .init(folderID: snapshot.folderID, name: copy)
+                }
                 return try procedure.placeNewFile(name: copy, folderID: snapshot.folderID)
             }
         }
@@ -221,13 +246,21 @@ extension WriteCoordinator {
             }
         }
         if snapshot.remoteID == nil {
+            if state.discarded {
+                // Deleted or renamed over while its upload ran: the node it placed goes to the trash.
+                noteDeleting(outcome.nodeID)
+                do {
+                    try writer.delete(profiles[file.profileIndex].profile, nodeID: outcome.nodeID)
+                } catch {
+                    deleteFailed(outcome.nodeID)
+                    logger.notice("could not trash the node of a file deleted while it uploaded",
+                                  metadata: ["name": "\(state.name)", "error": "\(error)"])
+                }
+                return
+            }
             registry.withLock { $0.files[remote] = file }
             if let ino = nodes.inode(of: file.pendingIdentity) {
                 nodes.rebind(ino, to: remote, displacing: true, from: file.pendingIdentity)
-            }
-            if state.discarded {
-                try? writer.delete(profiles[file.profileIndex].profile, nodeID: outcome.nodeID)
-                return
             }
             // Renamed or moved while the first upload ran: apply it now.
             if state.name != snapshot.name || state.folderID != snapshot.folderID {

@@ -34,6 +34,12 @@ final class WriteCoordinator: Sendable {
         var placements: [String: (id: String, metadata: NodeMetadata)] = [:]
         var stopping = false
         var liveWorkers = 0
+        /// Server nodes this mount is deleting or just deleted (id -> monotonic second until which
+        /// listings hide them).
+        var tombstones: [String: Double] = [:]
+        /// Files discarded while an upload that places them ran, until it finished (the uploader
+        /// then deletes the node it placed).
+        var retiring: [ObjectIdentifier: SpoolFile] = [:]
     }
     let registry = Mutex(Registry())
     /// Wakes the upload workers (queue changes) and the lock keeper; paired with `registry` state.
@@ -254,8 +260,15 @@ final class WriteCoordinator: Sendable {
     // MARK: - namespace changes
 
     /// Forgets a file's local content (unlink, or the source of a rename over a file). Returns the
-    /// server id when the file was placed already (the caller deletes that node).
+    /// server id when the file was placed already (the caller deletes that node; listings hide it
+    /// from now on, unless the caller reports `deleteFailed`).
     func discard(_ identity: NodeIdentity) -> String? {
+        guard let id = discardLocally(identity) else { return nil }
+        noteDeleting(id)
+        return id
+    }
+
+    private func discardLocally(_ identity: NodeIdentity) -> String? {
         guard let file = file(identity) else {
             if case .remote(_, let id) = identity { return id }
             // A pending file whose upload placed it and retired its spool just now.
@@ -270,6 +283,8 @@ final class WriteCoordinator: Sendable {
         releaseLock(file)
         registry.withLock { registry in
             for (key, value) in registry.files where value === file { registry.files[key] = nil }
+            // Its upload may be placing it right now: the uploader deletes that node when done.
+            if state.uploading { registry.retiring[ObjectIdentifier(file)] = file }
         }
         if !state.uploading { file.removeData() }
         if case .remote(_, let id) = identity { return id }
