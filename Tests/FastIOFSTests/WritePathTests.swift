@@ -229,6 +229,32 @@ func readAll(_ fs: FastIOFileSystem, _ ino: UInt64) throws -> [UInt8] {
         #expect(fixture.api.content(fixture.alpha, id: id) == Array("second\n".utf8))
     }
 
+    /// A reader that opened a file while it had local changes keeps reading those bytes after the
+    /// upload committed them and the last writer closed (it used to fall back to the version pinned
+    /// at open, which predates the upload: the random-operations mount test saw such stale bytes).
+    @Test func aReaderOfAChangedFileKeepsSeeingItsBytesAfterTheUpload() throws {
+        let fixture = Fixture()
+        let fs = try fixture.mount()
+        defer { fs.destroy() }
+        let ino = try resolve(fs, "workspaces/alpha/docs/a.txt").attributes.ino
+        let changed = Array("HELLO, longer world\n".utf8)
+        let writer = try fs.open(ino: ino, flags: O_RDWR, context: writerContext)
+        try writeBytes(fs, ino: ino, handle: writer.handle, offset: 0, changed)
+        let reader = try fs.open(ino: ino, flags: O_RDONLY, context: writerContext)
+        #expect(!reader.keepCache, "the kernel's cache of the old version must not serve local bytes")
+        try fs.flush(ino: ino, handle: writer.handle)
+        try fs.fsync(ino: ino, handle: writer.handle, dataOnly: false)
+        fs.release(ino: ino, handle: writer.handle)
+        #expect(fs.writes?.waitIdle(timeout: 10, progress: nil) == true)
+        usleep(100_000)   // the uploader retires an idle spool file just after the commit
+
+        var got: [UInt8] = []
+        try fs.read(ino: ino, handle: reader.handle, offset: 0, size: 4096) { got = Array($0) }
+        #expect(got == changed)
+        fs.release(ino: ino, handle: reader.handle)
+        #expect(try readAll(fs, ino) == changed)
+    }
+
     @Test func journalSurvivesAndResumesAtTheNextMount() throws {
         let fixture = Fixture()
         let cache = NSTemporaryDirectory() + "fastiofs-journal-" + UUID().uuidString

@@ -54,8 +54,11 @@ extension FastIOFileSystem {
         guard let record = nodes.record(ino) else { throw FSError(ENOENT) }
         let local = writes?.file(record.identity)
         if !wantsWrite {
-            // Server nodes take the read path's open (its reads consult the spool first).
-            if record.identity.isRemoteServerNode { return .readPath }
+            // Server nodes without local changes take the read path's open.
+            if record.identity.isRemoteServerNode {
+                guard let local, let writes else { return .readPath }
+                return try openReaderOfChangedFile(ino: ino, file: local, writes: writes)
+            }
             guard let local, let writes else { throw FSError(ENOENT) }
             // The reader keeps the spool file alive (its reads have no server copy to fall back on).
             let handle = handles.reserve()
@@ -97,6 +100,23 @@ extension FastIOFileSystem {
                 release(ino: ino, handle: handle)
                 throw error
             }
+        }
+        return .opened(OpenedFile(handle: handle, keepCache: false))
+    }
+
+    /// A read-only open of a server file that has local changes. The handle keeps the spool file alive:
+    /// were it retired (uploaded, last writer gone) while this handle reads, the reads would fall back
+    /// to the version pinned at open, which predates the upload (stale bytes, also into the kernel's
+    /// page cache). The kernel's cache is dropped at open: the version says nothing about local bytes.
+    private func openReaderOfChangedFile(ino: UInt64, file: SpoolFile, writes: WriteCoordinator) throws(FSError) -> SpoolOpen {
+        let record = try freshRecord(ino)
+        guard case .remote(let profileIndex, let id) = record.identity else { return .readPath }
+        let source = RangeStreamer.Source(api: api, profile: profiles[profileIndex].profile, nodeID: id,
+                                          versionID: record.metadata.version, fileSize: record.metadata.size)
+        let handle = handles.add(RangeStreamer(source: source, window: makePrefetchWindow(), pool: pool, budget: budget))
+        guard writes.attach(handle: handle, to: file) else {
+            handles.removeFile(handle)?.close()
+            return .retired
         }
         return .opened(OpenedFile(handle: handle, keepCache: false))
     }
