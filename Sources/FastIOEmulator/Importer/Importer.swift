@@ -111,14 +111,7 @@ extension BlobStore {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
         defer { buffer.deallocate() }
         do {
-            while true {
-                let n = read(fd, buffer.baseAddress!, size)
-                if n < 0 { if errno == EINTR { continue }; throw POSIXFailure("read") }
-                if n == 0 { break }
-                let slice = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
-                sha.update(bufferPointer: slice)
-                try sink.write(slice)
-            }
+            try sink.append(from: fd, buffer: buffer) { sha.update(bufferPointer: $0) }
             close(sink.fd)
         } catch {
             sink.abandon()

@@ -75,14 +75,7 @@ struct BlobStore: Sendable {
                 let fd = open(source, O_RDONLY | O_CLOEXEC)
                 if fd < 0 { throw POSIXFailure("open \(source)") }
                 defer { close(fd) }
-                while true {
-                    let n = read(fd, buffer.baseAddress!, bufferSize)
-                    if n < 0 { if errno == EINTR { continue }; throw POSIXFailure("read") }
-                    if n == 0 { break }
-                    let slice = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
-                    hasher.update(slice)
-                    try sink.write(slice)
-                }
+                try sink.append(from: fd, buffer: buffer) { hasher.update($0) }
             }
             try sink.syncAndClose()
         } catch {

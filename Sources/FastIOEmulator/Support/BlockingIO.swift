@@ -42,6 +42,23 @@ final class FileSink {
         written += Int64(bytes.count)
     }
 
+    /// Appends everything `source` has left to read, through the caller's scratch `buffer`, showing
+    /// each piece to `observe` first (a hasher).
+    func append(from source: Int32, buffer: UnsafeMutableRawBufferPointer,
+                observe: (UnsafeRawBufferPointer) -> Void) throws {
+        while true {
+            let n = read(source, buffer.baseAddress!, buffer.count)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw POSIXFailure("read")
+            }
+            if n == 0 { return }
+            let piece = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
+            observe(piece)
+            try write(piece)
+        }
+    }
+
     func syncAndClose() throws {
         if fsync(fd) != 0 { let e = POSIXFailure("fsync"); close(fd); throw e }
         close(fd)

@@ -130,19 +130,8 @@ final class IncrementalAssembly: Sendable {
 
     private func append(from fd: Int32, to session: Session) throws {
         guard let sink = session.sink else { return }
-        let bufferSize = 1 << 20
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buffer.deallocate() }
-        while true {
-            let n = read(fd, buffer.baseAddress!, bufferSize)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw POSIXFailure("read chunk")
-            }
-            if n == 0 { break }
-            let slice = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
-            session.hasher.update(slice)
-            try sink.write(slice)
-        }
+        try sink.append(from: fd, buffer: buffer) { session.hasher.update($0) }
     }
 }
