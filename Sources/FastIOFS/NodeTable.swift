@@ -4,7 +4,8 @@ import Synchronization
 ///
 /// Invariants: inode numbers come from `InodeHasher` over the identity's key (deterministic probing
 /// on collision), the root identity is always inode 1; `retain` adds exactly one kernel reference and
-/// `forget` removes them, dropping a non-pinned record at zero. Thread-safe (one mutex, no I/O inside).
+/// `forget` removes them, dropping a non-pinned record at zero; a record's metadata is never replaced
+/// by server data fetched before its current metadata was. Thread-safe (one mutex, no I/O inside).
 public final class NodeTable: Sendable {
     private struct State {
         var records: [UInt64: NodeRecord] = [:]
@@ -195,8 +196,13 @@ public final class NodeTable: Sendable {
                     record.name = name
                     record.depth = parentDepth + 1
                 }
-                record.metadata = metadata
-                if refreshedAt != nil { record.refreshedAt = refreshedAt }
+                // A listing fetched before the node last changed (our own upload committed meanwhile)
+                // must not bring its old version back.
+                let older = refreshedAt.map { fetched in record.refreshedAt.map { fetched < $0 } ?? false } ?? false
+                if !older {
+                    record.metadata = metadata
+                    if refreshedAt != nil { record.refreshedAt = refreshedAt }
+                }
                 if addLookup { record.lookups += 1 }
                 state.records[ino] = record
                 return ino

@@ -209,7 +209,8 @@ func readAll(_ fs: FastIOFileSystem, _ ino: UInt64) throws -> [UInt8] {
         _ = fs.refreshDirectory(docs, profileIndex: 0)
         fs.listings.invalidate(docs)
         #expect(throws: FSError(ENOENT)) { try fs.lookup(parent: docs, name: target + ".lock") }
-        #expect(try readAll(fs, try fs.lookup(parent: docs, name: target).attributes.ino) == Array("first\n".utf8))
+        let renamed = try readAll(fs, try fs.lookup(parent: docs, name: target).attributes.ino)
+        #expect(renamed == Array("first\n".utf8), "\(String(decoding: renamed, as: UTF8.self))")
 
         // The next lock file, while the server still holds the first one's name.
         try createFile(fs, parent: docs, name: target + ".lock", Array("second\n".utf8), durable: false)
@@ -253,6 +254,32 @@ func readAll(_ fs: FastIOFileSystem, _ ino: UInt64) throws -> [UInt8] {
         #expect(got == changed)
         fs.release(ino: ino, handle: reader.handle)
         #expect(try readAll(fs, ino) == changed)
+    }
+
+    /// A listing fetched before an upload committed must not put the old version back on the node
+    /// (a lookup answered from it, then an open, read the old bytes after a rename over the file).
+    @Test func aListingOlderThanTheNodesMetadataDoesNotReplaceIt() throws {
+        let fixture = Fixture()
+        let fs = try fixture.mount()
+        defer { fs.destroy() }
+        let docs = try resolve(fs, "workspaces/alpha/docs").attributes.ino
+        let entry = try fs.lookup(parent: docs, name: "a.txt")
+        let record = try #require(fs.nodes.record(entry.attributes.ino))
+        let fetchedBefore = MonotonicClock.now()
+        var committed = record.metadata
+        committed.version = "3newversion"
+        committed.size = 42
+        fs.nodes.refresh(record.ino, metadata: committed, at: MonotonicClock.now())
+
+        let stale = ListedEntry(name: "a.txt", identity: record.identity, metadata: record.metadata)
+        let answer = fs.retainEntry(stale, parent: docs, fetchedAt: fetchedBefore)
+        #expect(answer.attributes.size == 42)
+        #expect(fs.nodes.record(record.ino)?.metadata.version == "3newversion")
+        var newer = committed
+        newer.version = "3newerstill"
+        _ = fs.retainEntry(ListedEntry(name: "a.txt", identity: record.identity, metadata: newer), parent: docs,
+                           fetchedAt: MonotonicClock.now())
+        #expect(fs.nodes.record(record.ino)?.metadata.version == "3newerstill")
     }
 
     @Test func journalSurvivesAndResumesAtTheNextMount() throws {
