@@ -16,16 +16,21 @@ extension FastIOFileSystem {
         case .file: break
         }
         guard case .remote(let profileIndex, let id) = record.identity else { throw FSError(EIO) }
-        let source = RangeStreamer.Source(api: api, profile: profiles[profileIndex].profile, nodeID: id,
-                                          versionID: record.metadata.version, fileSize: record.metadata.size)
         // The kernel has one page cache per inode. While someone still reads an older version through
         // it, this open bypasses it (and leaves it alone), so neither reader sees the other's bytes.
         let bypass = handles.hasReader(of: id, pinnedToOtherThan: record.metadata.version)
         let keepCache = bypass || nodes.noteOpen(ino, version: record.metadata.version)
-        let handle = handles.add(RangeStreamer(source: source, window: makePrefetchWindow(), pool: pool, budget: budget))
+        let handle = addReadHandle(profileIndex: profileIndex, id: id, metadata: record.metadata)
         logger.debug("opened", metadata: ["ino": "\(ino)", "version": "\(record.metadata.version ?? "-")",
                                           "keep_cache": "\(keepCache)", "direct_io": "\(bypass)"])
         return OpenedFile(handle: handle, keepCache: keepCache, directIO: bypass)
+    }
+
+    /// A new read handle of node `id`, pinned to the version and size in `metadata`.
+    func addReadHandle(profileIndex: Int, id: String, metadata: NodeMetadata) -> UInt64 {
+        let source = RangeStreamer.Source(api: api, profile: profiles[profileIndex].profile, nodeID: id,
+                                          versionID: metadata.version, fileSize: metadata.size)
+        return handles.add(RangeStreamer(source: source, window: makePrefetchWindow(), pool: pool, budget: budget))
     }
 
     /// A new handle's read-ahead state: it starts small; the kernel's own readahead span counts as

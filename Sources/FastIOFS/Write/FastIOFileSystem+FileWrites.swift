@@ -81,9 +81,7 @@ extension FastIOFileSystem {
                 file = try writes.openExisting(profileIndex: profileIndex, remoteID: id, folderID: folderID,
                                                name: try serverName(record.name), metadata: fresh.metadata)
             }
-            let source = RangeStreamer.Source(api: api, profile: profiles[profileIndex].profile, nodeID: id,
-                                              versionID: fresh.metadata.version, fileSize: fresh.metadata.size)
-            handle = handles.add(RangeStreamer(source: source, window: makePrefetchWindow(), pool: pool, budget: budget))
+            handle = addReadHandle(profileIndex: profileIndex, id: id, metadata: fresh.metadata)
         } else {
             guard let local else { throw FSError(ENOENT) }
             file = local
@@ -111,9 +109,7 @@ extension FastIOFileSystem {
     private func openReaderOfChangedFile(ino: UInt64, file: SpoolFile, writes: WriteCoordinator) throws(FSError) -> SpoolOpen {
         let record = try freshRecord(ino)
         guard case .remote(let profileIndex, let id) = record.identity else { return .readPath }
-        let source = RangeStreamer.Source(api: api, profile: profiles[profileIndex].profile, nodeID: id,
-                                          versionID: record.metadata.version, fileSize: record.metadata.size)
-        let handle = handles.add(RangeStreamer(source: source, window: makePrefetchWindow(), pool: pool, budget: budget))
+        let handle = addReadHandle(profileIndex: profileIndex, id: id, metadata: record.metadata)
         guard writes.attach(handle: handle, to: file) else {
             handles.removeFile(handle)?.close()
             return .retired
