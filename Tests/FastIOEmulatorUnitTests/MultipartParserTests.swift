@@ -37,6 +37,43 @@ struct MultipartParserTests {
         #expect(String(decoding: parts[1].1, as: UTF8.self) == "ab\r\n--Xy\r\n--XyYZ tail bytes")
     }
 
+    /// A large binary part full of near-delimiters (`\r`, `\r\n--`, `\r\n--XyZ` less its last byte),
+    /// fed as views in uneven buffers, comes out byte for byte.
+    @Test(arguments: [1, 4093, 65536])
+    func binaryPartThroughViewsIsExact(split: Int) throws {
+        var generator = SystemRandomNumberGenerator()
+        var content: [UInt8] = []
+        while content.count < 300_000 {
+            switch Int.random(in: 0..<4, using: &generator) {
+            case 0: content += Array("\r\n--Xy-".utf8)  // never followed by the boundary's Z
+            case 1: content += [0x0D]
+            default: content += (0..<Int.random(in: 1..<700, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            }
+        }
+        let body = Array("--XyZ\r\nContent-Disposition: form-data; name=\"chunk\"; filename=\"c\"\r\n\r\n".utf8) + content
+            + Array("\r\n--XyZ--\r\n".utf8)
+        var parser = MultipartParser(boundary: "XyZ")
+        var received: [UInt8] = []
+        var ends = 0
+        var index = 0
+        while index < body.count {
+            let piece = Array(body[index..<min(body.count, index + split)])
+            try piece.withUnsafeBytes { raw in
+                try parser.feed(raw) { event in
+                    switch event {
+                    case .partBegin: break
+                    case .data(let view): received += view
+                    case .partEnd: ends += 1
+                    }
+                }
+            }
+            index += split
+        }
+        try parser.finish()
+        #expect(ends == 1)
+        #expect(received == content)
+    }
+
     @Test func missingClosingBoundaryIsAnError() throws {
         var parser = MultipartParser(boundary: "b")
         _ = try parser.feed(Array("--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nvalue".utf8))

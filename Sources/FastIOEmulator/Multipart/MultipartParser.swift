@@ -1,11 +1,21 @@
+import Foundation
+
 /// Incremental multipart/form-data parser: feed it body buffers as they arrive and it emits part
 /// boundaries, part headers and body bytes without ever holding a whole part in memory.
-/// Invariant: bytes not yet emitted are only the possible prefix of a delimiter (or an incomplete header block).
+/// Invariant: bytes not yet emitted (`pending[consumed...]`) are only the possible prefix of a
+/// delimiter (or an incomplete header block); each fed byte is copied once, into `pending`.
 public struct MultipartParser: Sendable {
     public enum Event: Equatable, Sendable {
         /// A new part begins; header names are lowercased.
         case partBegin([String: String])
         case data([UInt8])
+        case partEnd
+    }
+
+    /// What `feed(_:_:)` hands out: body bytes are a view valid only during the call.
+    public enum Piece {
+        case partBegin([String: String])
+        case data(UnsafeRawBufferPointer)
         case partEnd
     }
 
@@ -15,6 +25,8 @@ public struct MultipartParser: Sendable {
 
     private let delimiter: [UInt8]  // "\r\n--" + boundary
     private var pending: [UInt8] = [0x0D, 0x0A]  // virtual CRLF so the first boundary matches the delimiter
+    /// Bytes at the front of `pending` already parsed (dropped when the next buffer arrives).
+    private var consumed = 0
     private var state: State = .preamble
 
     public init(boundary: String) {
@@ -36,69 +48,93 @@ public struct MultipartParser: Sendable {
 
     public var isFinished: Bool { state == .epilogue }
 
+    /// Parses `bytes` and returns what they completed (body bytes copied into arrays: for tests and
+    /// small bodies; uploads use `feed(_:_:)`).
     public mutating func feed(_ bytes: [UInt8]) throws -> [Event] {
-        if state == .epilogue { return [] }
-        pending.append(contentsOf: bytes)
         var events: [Event] = []
-        var progress = true
-        while progress {
-            progress = false
-            switch state {
-            case .preamble, .body:
-                if let at = find(delimiter, in: pending) {
-                    if state == .body {
-                        if at > 0 { events.append(.data(Array(pending[0..<at]))) }
-                        events.append(.partEnd)
+        try bytes.withUnsafeBytes { raw in
+            try feed(raw) { piece in
+                switch piece {
+                case .partBegin(let headers): events.append(.partBegin(headers))
+                case .data(let view): events.append(.data(Array(view)))
+                case .partEnd: events.append(.partEnd)
+                }
+            }
+        }
+        return events
+    }
+
+    /// Parses `bytes`, handing each completed piece to `handle` in order.
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer, _ handle: (Piece) throws -> Void) throws {
+        if state == .epilogue { return }
+        if consumed > 0 {
+            pending.removeFirst(consumed)
+            consumed = 0
+        }
+        pending.append(contentsOf: bytes)
+        let delimiter = self.delimiter
+        var state = self.state
+        var consumed = self.consumed
+        defer {
+            self.state = state
+            self.consumed = consumed
+        }
+        try pending.withUnsafeBytes { buffer in
+            while true {
+                let rest = UnsafeRawBufferPointer(rebasing: buffer[consumed...])
+                switch state {
+                case .preamble, .body:
+                    if let at = Self.find(delimiter, in: rest) {
+                        if state == .body {
+                            if at > 0 { try handle(.data(UnsafeRawBufferPointer(rebasing: rest[0..<at]))) }
+                            try handle(.partEnd)
+                        }
+                        consumed += at + delimiter.count
+                        state = .afterDelimiter
+                        continue
                     }
-                    pending.removeFirst(at + delimiter.count)
-                    state = .afterDelimiter
-                    progress = true
-                } else {
-                    let keep = min(pending.count, delimiter.count - 1)
-                    let emit = pending.count - keep
+                    let emit = rest.count - min(rest.count, delimiter.count - 1)
                     if emit > 0 {
-                        if state == .body { events.append(.data(Array(pending[0..<emit]))) }
-                        pending.removeFirst(emit)
+                        if state == .body { try handle(.data(UnsafeRawBufferPointer(rebasing: rest[0..<emit]))) }
+                        consumed += emit
                     }
-                }
-            case .afterDelimiter:
-                guard pending.count >= 2 else { break }
-                if pending[0] == UInt8(ascii: "-"), pending[1] == UInt8(ascii: "-") {
-                    state = .epilogue
-                    pending.removeAll()
-                    return events
-                }
-                // Transport padding then CRLF.
-                if let crlf = find([0x0D, 0x0A], in: pending) {
-                    pending.removeFirst(crlf + 2)
-                    state = .headers
-                    progress = true
-                } else if pending.count > 1024 {
-                    throw ParseError.malformed("bad delimiter line")
-                }
-            case .headers:
-                if let end = find([0x0D, 0x0A, 0x0D, 0x0A], in: pending) {
-                    let block = String(decoding: pending[0..<end], as: UTF8.self)
-                    pending.removeFirst(end + 4)
+                    return
+                case .afterDelimiter:
+                    guard rest.count >= 2 else { return }
+                    if rest[0] == UInt8(ascii: "-"), rest[1] == UInt8(ascii: "-") {
+                        state = .epilogue
+                        consumed = buffer.count
+                        return
+                    }
+                    // Transport padding then CRLF.
+                    if let crlf = Self.find([0x0D, 0x0A], in: rest) {
+                        consumed += crlf + 2
+                        state = .headers
+                        continue
+                    }
+                    if rest.count > 1024 { throw ParseError.malformed("bad delimiter line") }
+                    return
+                case .headers:
+                    guard let end = Self.find([0x0D, 0x0A, 0x0D, 0x0A], in: rest) else {
+                        if rest.count > 16 * 1024 { throw ParseError.malformed("part headers too long") }
+                        return
+                    }
+                    let block = String(decoding: rest[0..<end], as: UTF8.self)
+                    consumed += end + 4
                     var headers: [String: String] = [:]
                     for line in block.split(separator: "\r\n") {
                         guard let colon = line.firstIndex(of: ":") else { continue }
                         let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
                         headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
                     }
-                    events.append(.partBegin(headers))
+                    try handle(.partBegin(headers))
                     state = .body
-                    progress = true
-                } else if pending.count > 16 * 1024 {
-                    throw ParseError.malformed("part headers too long")
-                } else if pending.count == 2, pending == [0x0D, 0x0A] {
-                    // Empty header block is "\r\n" directly: handled once more bytes arrive.
+                case .epilogue:
+                    consumed = buffer.count
+                    return
                 }
-            case .epilogue:
-                pending.removeAll()
             }
         }
-        return events
     }
 
     /// Call at end of body: throws unless the closing delimiter was seen.
@@ -106,20 +142,18 @@ public struct MultipartParser: Sendable {
         if state != .epilogue { throw ParseError.malformed("missing closing boundary") }
     }
 
-    private func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+    /// The first index of `needle` in `haystack` (memchr for its first byte, then memcmp).
+    private static func find(_ needle: [UInt8], in haystack: UnsafeRawBufferPointer) -> Int? {
         let n = needle.count
-        guard n > 0, haystack.count >= n else { return nil }
-        let first = needle[0]
-        return haystack.withUnsafeBufferPointer { h -> Int? in
-            var i = 0
-            let last = h.count - n
-            while i <= last {
-                if h[i] == first {
-                    var j = 1
-                    while j < n, h[i + j] == needle[j] { j += 1 }
-                    if j == n { return i }
-                }
-                i += 1
+        guard n > 0, haystack.count >= n, let base = haystack.baseAddress else { return nil }
+        return needle.withUnsafeBytes { pattern -> Int? in
+            var from = 0
+            let last = haystack.count - n
+            while from <= last {
+                guard let hit = memchr(base + from, Int32(pattern[0]), last - from + 1) else { return nil }
+                let index = base.distance(to: UnsafeRawPointer(hit))
+                if memcmp(hit, pattern.baseAddress!, n) == 0 { return index }
+                from = index + 1
             }
             return nil
         }

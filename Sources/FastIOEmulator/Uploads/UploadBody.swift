@@ -23,33 +23,35 @@ struct UploadBody {
             var fieldValue: [UInt8] = []
             defer { sink?.abandon() }
             for try await buffer in request.body {
-                for event in try parser.feed(Array(buffer.readableBytesView)) {
-                    switch event {
-                    case .partBegin(let headers):
-                        let (name, filename) = MultipartParser.disposition(headers["content-disposition"])
-                        if out.fileSize == nil, sink == nil, filename != nil || name == "chunk" || name == "file" {
-                            sink = try FileSink(path: destination)
-                            fieldName = nil
-                        } else {
-                            fieldName = name ?? ""
-                            fieldValue = []
-                        }
-                    case .data(let bytes):
-                        if let s = sink, fieldName == nil {
-                            try bytes.withUnsafeBytes { try s.write($0) }
-                            if s.written > maxFileSize { throw APIError.invalid("The file part exceeds the allowed size.", param: "chunk") }
-                        } else {
-                            fieldValue.append(contentsOf: bytes)
-                            if fieldValue.count > fieldLimit { throw APIError.invalid("Form field too large.") }
-                        }
-                    case .partEnd:
-                        if let s = sink, fieldName == nil {
-                            try s.closeWithoutSync()
-                            out.fileSize = s.written
-                            sink = nil
-                            fieldName = ""
-                        } else if let name = fieldName, out.fields[name] == nil {
-                            out.fields[name] = String(decoding: fieldValue, as: UTF8.self)
+                try buffer.withUnsafeReadableBytes { raw in
+                    try parser.feed(raw) { piece in
+                        switch piece {
+                        case .partBegin(let headers):
+                            let (name, filename) = MultipartParser.disposition(headers["content-disposition"])
+                            if out.fileSize == nil, sink == nil, filename != nil || name == "chunk" || name == "file" {
+                                sink = try FileSink(path: destination)
+                                fieldName = nil
+                            } else {
+                                fieldName = name ?? ""
+                                fieldValue = []
+                            }
+                        case .data(let bytes):
+                            if let s = sink, fieldName == nil {
+                                try s.write(bytes)
+                                if s.written > maxFileSize { throw APIError.invalid("The file part exceeds the allowed size.", param: "chunk") }
+                            } else {
+                                fieldValue.append(contentsOf: bytes)
+                                if fieldValue.count > fieldLimit { throw APIError.invalid("Form field too large.") }
+                            }
+                        case .partEnd:
+                            if let s = sink, fieldName == nil {
+                                try s.closeWithoutSync()
+                                out.fileSize = s.written
+                                sink = nil
+                                fieldName = ""
+                            } else if let name = fieldName, out.fields[name] == nil {
+                                out.fields[name] = String(decoding: fieldValue, as: UTF8.self)
+                            }
                         }
                     }
                 }
