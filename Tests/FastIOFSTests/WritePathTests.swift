@@ -256,6 +256,62 @@ func readAll(_ fs: FastIOFileSystem, _ ino: UInt64) throws -> [UInt8] {
         #expect(try readAll(fs, ino) == changed)
     }
 
+    /// `dd of=` and shell redirections close a duplicate descriptor first: that flush must not start
+    /// an upload while the writing goes on (each would freeze, copy and send the file so far); the
+    /// file goes up once, after its last writer closes.
+    @Test func aFlushWhileAnotherWriterHasTheFileOpenDoesNotUploadIt() throws {
+        let fixture = Fixture()
+        let fs = try fixture.mount()
+        defer { fs.destroy() }
+        let docs = try resolve(fs, "workspaces/alpha/docs").attributes.ino
+        let (entry, opened) = try fs.create(parent: docs, name: "dd.bin", mode: 0o644, flags: O_WRONLY, context: writerContext)
+        let ino = entry.attributes.ino
+        let duplicate = try fs.open(ino: ino, flags: O_WRONLY, context: writerContext)
+        try fs.flush(ino: ino, handle: opened.handle)   // dd closes the descriptor it dup2'ed
+        fs.release(ino: ino, handle: opened.handle)
+        var expected: [UInt8] = []
+        for round in 0..<6 {
+            let piece = randomBytes(64 << 10, seed: UInt64(round) + 40)
+            try writeBytes(fs, ino: ino, handle: duplicate.handle, offset: Int64(expected.count), piece)
+            expected += piece
+            usleep(100_000)
+        }
+        #expect(fixture.api.count("POST upload") == 0, "nothing is uploaded while the file is being written")
+        try fs.flush(ino: ino, handle: duplicate.handle)
+        fs.release(ino: ino, handle: duplicate.handle)
+        #expect(fs.writes?.waitIdle(timeout: 10, progress: nil) == true)
+        #expect(fixture.api.count("POST upload") == 1)
+        let node = try #require(fixture.api.child(fixture.alpha, parent: fixture.docsID, name: "dd.bin"))
+        #expect(fixture.api.content(fixture.alpha, id: node.id) == expected)
+    }
+
+    /// A writer that keeps its file open still gets it uploaded once it stops changing, and at once
+    /// on `fsync`.
+    @Test func aFileLeftOpenIsUploadedWhenQuietOrOnFsync() throws {
+        let fixture = Fixture()
+        let fs = try fixture.mount()
+        defer { fs.destroy() }
+        let docs = try resolve(fs, "workspaces/alpha/docs").attributes.ino
+        let (entry, opened) = try fs.create(parent: docs, name: "log.txt", mode: 0o644, flags: O_WRONLY, context: writerContext)
+        let ino = entry.attributes.ino
+        let duplicate = try fs.open(ino: ino, flags: O_WRONLY, context: writerContext)
+        try writeBytes(fs, ino: ino, handle: opened.handle, offset: 0, Array("one\n".utf8))
+        try fs.flush(ino: ino, handle: opened.handle)
+        fs.release(ino: ino, handle: opened.handle)
+        let started = MonotonicClock.now()
+        #expect(fs.writes?.waitIdle(timeout: 10, progress: nil) == true)
+        #expect(MonotonicClock.now() - started >= WriteCoordinator.openWriterQuiet - 0.2, "waited for the quiet period")
+        let node = try #require(fixture.api.child(fixture.alpha, parent: fixture.docsID, name: "log.txt"))
+        #expect(fixture.api.content(fixture.alpha, id: node.id) == Array("one\n".utf8))
+
+        try writeBytes(fs, ino: ino, handle: duplicate.handle, offset: 4, Array("two\n".utf8))
+        let beforeSync = MonotonicClock.now()
+        try fs.fsync(ino: ino, handle: duplicate.handle, dataOnly: false)
+        #expect(MonotonicClock.now() - beforeSync < WriteCoordinator.openWriterQuiet, "fsync does not wait to be quiet")
+        #expect(fixture.api.content(fixture.alpha, id: node.id) == Array("one\ntwo\n".utf8))
+        fs.release(ino: ino, handle: duplicate.handle)
+    }
+
     /// A listing fetched before an upload committed must not put the old version back on the node
     /// (a lookup answered from it, then an open, read the old bytes after a rename over the file).
     @Test func aListingOlderThanTheNodesMetadataDoesNotReplaceIt() throws {

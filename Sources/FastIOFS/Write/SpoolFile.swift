@@ -36,6 +36,10 @@ final class SpoolFile: Sendable {
         /// what it returns to sees the file under its server identity).
         var binding = false
         var queued = false
+        /// Monotonic second of the last local change (an open file's upload waits until it is quiet).
+        var lastChange: Double = 0
+        /// The newest generation an `fsync` waits for: uploaded even while writers keep the file open.
+        var syncWanted: UInt64 = 0
         var bytesDone: Int64 = 0
         var bytesTotal: Int64 = 0
         var retries = 0
@@ -250,6 +254,7 @@ final class SpoolFile: Sendable {
     private func touch(_ state: inout State) {
         state.generation += 1
         state.mtime = FSTime(Date())
+        state.lastChange = MonotonicClock.now()
     }
 
     private func prepareForChange(_ state: inout State, fetch: Fetcher) throws(FSError) {

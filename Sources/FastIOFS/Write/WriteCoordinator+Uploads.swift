@@ -7,17 +7,29 @@ import Logging
 extension WriteCoordinator {
     static let maximumBackoff: Double = 60
 
+    /// How long a file some writer still has open must go unchanged before its upload starts (a
+    /// close of another descriptor, as in `dd` or a shell redirection, queues it while the writing
+    /// goes on: uploading then would freeze, copy and send the file again and again).
+    static let openWriterQuiet: Double = 2
+
+    /// Queues `file` (or wakes the workers: a queued file may have become due, its last writer gone).
     func enqueue(_ file: SpoolFile) {
         let add = file.state.withLock { state -> Bool in
             guard !state.queued else { return false }
             state.queued = true
             return true
         }
-        guard add else { return }
         wakeup.lock()
-        registry.withLock { $0.queue.append(file) }
+        if add { registry.withLock { $0.queue.append(file) } }
         wakeup.broadcast()
         wakeup.unlock()
+    }
+
+    /// The monotonic second at which `state`'s upload may start: its retry time, and while a writer
+    /// has the file open (no `fsync` waiting, not unmounting) once it has been quiet for a while.
+    static func uploadDue(_ state: SpoolFile.State, draining: Bool) -> Double {
+        guard state.writers > 0, state.syncWanted <= state.durableGeneration, !draining else { return state.nextAttempt }
+        return max(state.nextAttempt, state.lastChange + openWriterQuiet)
     }
 
     func startWorkers() {
@@ -32,6 +44,10 @@ extension WriteCoordinator {
 
     /// Stops the workers (after the queue drained or the grace time passed) and the lock keeper.
     func shutdown(grace: Double) {
+        wakeup.lock()
+        registry.withLock { $0.draining = true }
+        wakeup.broadcast()
+        wakeup.unlock()
         _ = waitIdle(timeout: grace, progress: nil)
         wakeup.lock()
         registry.withLock { $0.stopping = true }
@@ -80,7 +96,7 @@ extension WriteCoordinator {
                 if registry.stopping { return (nil, true, nil) }
                 var soonest: Double?
                 for (index, file) in registry.queue.enumerated() {
-                    let due = file.state.withLock { $0.nextAttempt }
+                    let due = file.state.withLock { Self.uploadDue($0, draining: registry.draining) }
                     if due <= now {
                         registry.queue.remove(at: index)
                         return (file, false, nil)

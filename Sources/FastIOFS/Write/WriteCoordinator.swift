@@ -33,6 +33,8 @@ final class WriteCoordinator: Sendable {
         /// so an inode or listing entry that still names the pending file finds the server node.
         var placements: [String: (id: String, metadata: NodeMetadata)] = [:]
         var stopping = false
+        /// Unmounting: files still open for writing upload without waiting to be quiet.
+        var draining = false
         var liveWorkers = 0
         /// Server nodes this mount is deleting or just deleted (id -> monotonic second until which
         /// listings hide them).
@@ -94,6 +96,7 @@ final class WriteCoordinator: Sendable {
         var state = SpoolFile.State(folderID: target.folderID, name: name, size: 0, mtime: FSTime(Date()),
                                     materialized: true, fetchLimit: 0, dataPath: spoolDirectory + "/" + key)
         state.generation = 1
+        state.lastChange = MonotonicClock.now()
         let file = SpoolFile(key: key, profileIndex: target.profileIndex, spoolDirectory: spoolDirectory, state: state)
         registry.withLock { $0.files[file.pendingIdentity] = file }
         return file
@@ -205,8 +208,11 @@ final class WriteCoordinator: Sendable {
 
     /// `fsync`: returns once everything written so far is durable on the server.
     func waitDurable(_ file: SpoolFile, timeout: Double = 600) throws(FSError) {
+        let target = file.state.withLock { state -> UInt64 in
+            state.syncWanted = max(state.syncWanted, state.generation)
+            return state.generation
+        }
         try commitLocally(file)
-        let target = file.snapshotState().generation
         let deadline = MonotonicClock.now() + timeout
         while true {
             let state = file.snapshotState()
