@@ -101,13 +101,16 @@ final class RangeStreamer: @unchecked Sendable {
         try Self.assemble(pieces, offset: offset, end: end, reply: reply)
     }
 
-    /// Drops every part; reads after this fail with EBADF.
+    /// Drops every part; reads after this fail with EBADF. The budget's idle mappings go back to the
+    /// system when this was the last handle using it (a fetch still running keeps them until the
+    /// next close).
     func close() {
         condition.lock()
         closed = true
         parts.removeAll()
         condition.broadcast()
         condition.unlock()
+        budget.dropIdleMappingsIfUnused()
     }
 
     /// (range requests started on the pool, reads served by a direct fetch), for tests.

@@ -1,12 +1,14 @@
 import Foundation
 
-/// Fetched bytes of one range of one file version, in memory mapped for it alone (so freeing it
-/// returns the pages to the system at once and RSS follows the read budget).
+/// Fetched bytes of one range of one file version, in mapped memory: a budgeted buffer reuses an
+/// idle mapping its reservation carries and is kept for reuse when freed (RSS stays within the read
+/// budget); an unbudgeted one is mapped for it alone and unmapped when freed.
 ///
 /// Invariants: written only by the fetch that fills it, front to back; a byte is read only once the
 /// streamer has published (under its lock) that the fill passed it, and is never written again
-/// (hence `@unchecked Sendable`); `count <= capacity`, set when the fill ends; its budget
-/// reservation is released when the buffer is freed.
+/// (hence `@unchecked Sendable`); `count <= capacity`, set when the fill ends, and no byte past
+/// `count` is ever read (a reused mapping holds older data there); its budget reservation ends when
+/// the buffer is freed.
 final class SegmentBuffer: @unchecked Sendable {
     let offset: Int64
     let capacity: Int
@@ -22,14 +24,25 @@ final class SegmentBuffer: @unchecked Sendable {
             base = nil
             return
         }
+        if let reused = reservation?.takeMapping(capacity: capacity) {
+            base = reused
+            return
+        }
         let mapped = mmap(nil, capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
         guard let mapped, mapped != MAP_FAILED else { throw FSError(ENOMEM) }
         base = mapped
     }
 
     deinit {
-        if let base { munmap(base, capacity) }
-        reservation?.release()
+        guard let base else {
+            reservation?.release()
+            return
+        }
+        if let reservation {
+            reservation.recycle(base, capacity: capacity)
+        } else {
+            munmap(base, capacity)
+        }
     }
 
     /// Runs `body` on the whole buffer and records how many bytes it filled.
