@@ -133,6 +133,7 @@ big_rclone() {
     RC_BIG_CLOSES+=("$(elapsed "$t0" "$t1")"); RC_BIG_RUNS+=("$(elapsed "$t0" "$t2")")
     rss=$(peak_rss_mib "$RC_PID"); [ "$rss" -gt "$RC_BIG_RSS" ] && RC_BIG_RSS=$rss
     fusermount3 -u "$RMNT"
+        cmp -s "$W/src/big.bin" "$DAV/big.bin" || echo "warning: rclone's copy of big.bin differs" >&2
         rm -f "$DAV/big.bin"; rm -rf "$W/rclone-cache"
 }
 median() { printf "%s\n" "$@" | sort -n | sed -n 2p; }
@@ -143,7 +144,6 @@ FS_BIG=$(median "${FS_BIG_RUNS[@]}"); FS_BIG_CLOSE=$(median "${FS_BIG_CLOSES[@]}
 RC_BIG=$(median "${RC_BIG_RUNS[@]}"); RC_BIG_CLOSE=$(median "${RC_BIG_CLOSES[@]}")
 FS_BIG_REQ=$(median "${FS_BIG_REQS[@]}")
 
-cmp -s "$W/src/big.bin" "$DAV/big.bin" || echo "warning: rclone's copy of big.bin differs" >&2
 ratio() { echo "$1 / $2" | bc -l | xargs printf "%.2f"; }
 per_file() { echo "$1 / $2" | bc -l | xargs printf "%.2f"; }
 cat <<TABLE
