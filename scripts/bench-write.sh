@@ -133,8 +133,8 @@ big_rclone() {
     RC_BIG_CLOSES+=("$(elapsed "$t0" "$t1")"); RC_BIG_RUNS+=("$(elapsed "$t0" "$t2")")
     rss=$(peak_rss_mib "$RC_PID"); [ "$rss" -gt "$RC_BIG_RSS" ] && RC_BIG_RSS=$rss
     fusermount3 -u "$RMNT"
-        cmp -s "$W/src/big.bin" "$DAV/big.bin" || echo "warning: rclone's copy of big.bin differs" >&2
-        rm -f "$DAV/big.bin"; rm -rf "$W/rclone-cache"
+    cmp -s "$W/src/big.bin" "$DAV/big.bin" || echo "warning: rclone's copy of big.bin differs" >&2
+    rm -f "$DAV/big.bin"; rm -rf "$W/rclone-cache"
 }
 median() { printf "%s\n" "$@" | sort -n | sed -n 2p; }
 big_fastiofs 1; big_rclone 1
