@@ -68,8 +68,7 @@ extension Router {
             return .raw(Response(status: status, headers: headers, body: c.method == .head ? body : ResponseBody()))
         }
         let r = range!
-        let body = try await FileIO().loadFile(path: path, range: Int(r.lowerBound)...Int(r.upperBound), context: context, chunkLength: 1 << 20)
-        return .raw(Response(status: status, headers: headers, body: body))
+        return .raw(Response(status: status, headers: headers, body: FileRangeBody.make(path: path, range: r)))
     }
 }
 
