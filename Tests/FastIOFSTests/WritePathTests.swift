@@ -312,6 +312,29 @@ func readAll(_ fs: FastIOFileSystem, _ ino: UInt64) throws -> [UInt8] {
         fs.release(ino: ino, handle: duplicate.handle)
     }
 
+    /// Between an upload's commit and the node table learning its version, the spool file stays
+    /// registered (a worker that found it idle then retired it, the next open started from the
+    /// previous version, and its upload undid this one: a lost write in the random-operations test).
+    @Test func aFileIsNotRetiredWhileItsCommitIsBeingBound() throws {
+        let fixture = Fixture()
+        let fs = try fixture.mount()
+        defer { fs.destroy() }
+        let writes = try #require(fs.writes)
+        let docs = try resolve(fs, "workspaces/alpha/docs").attributes.ino
+        let file = writes.createFile(in: try fs.folderTarget(docs), name: "bound.bin")
+        file.state.withLock { state in
+            state.durableGeneration = state.generation
+            state.binding = true
+        }
+        writes.dropIfIdle(file)
+        #expect(!file.snapshotState().retired, "retired while binding")
+        #expect(writes.file(file.pendingIdentity) === file)
+        file.state.withLock { $0.binding = false }
+        writes.dropIfIdle(file)
+        #expect(file.snapshotState().retired)
+        #expect(writes.file(file.pendingIdentity) == nil)
+    }
+
     /// A listing fetched before an upload committed must not put the old version back on the node
     /// (a lookup answered from it, then an open, read the old bytes after a rename over the file).
     @Test func aListingOlderThanTheNodesMetadataDoesNotReplaceIt() throws {

@@ -336,7 +336,9 @@ final class WriteCoordinator: Sendable {
     /// the same moment either keeps the file alive or sees it retired and opens afresh.
     func dropIfIdle(_ file: SpoolFile) {
         let idle = file.state.withLock { state -> Bool in
-            guard !state.retired, state.writers == 0, !state.uploading,
+            // Not while binding: until the node table knows the committed version, a new open
+            // would start a spool file from the previous one and its upload would undo this one.
+            guard !state.retired, state.writers == 0, !state.uploading, !state.binding,
                   state.generation <= state.durableGeneration || state.discarded else { return false }
             state.retired = true
             return true
