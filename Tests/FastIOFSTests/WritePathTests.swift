@@ -256,6 +256,15 @@ func readAll(_ fs: FastIOFileSystem, _ ino: UInt64) throws -> [UInt8] {
         #expect(try readAll(fs, ino) == changed)
     }
 
+    /// Creates `name` in docs and opens it a second time for writing: (inode, create's handle, the
+    /// other handle), as `dd` or a shell redirection holds a file before closing one descriptor.
+    private func createWithTwoWriters(_ fs: FastIOFileSystem, name: String) throws -> (UInt64, UInt64, OpenedFile) {
+        let docs = try resolve(fs, "workspaces/alpha/docs").attributes.ino
+        let (entry, opened) = try fs.create(parent: docs, name: name, mode: 0o644, flags: O_WRONLY, context: writerContext)
+        let ino = entry.attributes.ino
+        return (ino, opened.handle, try fs.open(ino: ino, flags: O_WRONLY, context: writerContext))
+    }
+
     /// `dd of=` and shell redirections close a duplicate descriptor first: that flush must not start
     /// an upload while the writing goes on (each would freeze, copy and send the file so far); the
     /// file goes up once, after its last writer closes.
@@ -263,12 +272,9 @@ func readAll(_ fs: FastIOFileSystem, _ ino: UInt64) throws -> [UInt8] {
         let fixture = Fixture()
         let fs = try fixture.mount()
         defer { fs.destroy() }
-        let docs = try resolve(fs, "workspaces/alpha/docs").attributes.ino
-        let (entry, opened) = try fs.create(parent: docs, name: "dd.bin", mode: 0o644, flags: O_WRONLY, context: writerContext)
-        let ino = entry.attributes.ino
-        let duplicate = try fs.open(ino: ino, flags: O_WRONLY, context: writerContext)
-        try fs.flush(ino: ino, handle: opened.handle)   // dd closes the descriptor it dup2'ed
-        fs.release(ino: ino, handle: opened.handle)
+        let (ino, first, duplicate) = try createWithTwoWriters(fs, name: "dd.bin")
+        try fs.flush(ino: ino, handle: first)   // dd closes the descriptor it dup2'ed
+        fs.release(ino: ino, handle: first)
         var expected: [UInt8] = []
         for round in 0..<6 {
             let piece = randomBytes(64 << 10, seed: UInt64(round) + 40)
@@ -291,13 +297,10 @@ func readAll(_ fs: FastIOFileSystem, _ ino: UInt64) throws -> [UInt8] {
         let fixture = Fixture()
         let fs = try fixture.mount()
         defer { fs.destroy() }
-        let docs = try resolve(fs, "workspaces/alpha/docs").attributes.ino
-        let (entry, opened) = try fs.create(parent: docs, name: "log.txt", mode: 0o644, flags: O_WRONLY, context: writerContext)
-        let ino = entry.attributes.ino
-        let duplicate = try fs.open(ino: ino, flags: O_WRONLY, context: writerContext)
-        try writeBytes(fs, ino: ino, handle: opened.handle, offset: 0, Array("one\n".utf8))
-        try fs.flush(ino: ino, handle: opened.handle)
-        fs.release(ino: ino, handle: opened.handle)
+        let (ino, first, duplicate) = try createWithTwoWriters(fs, name: "log.txt")
+        try writeBytes(fs, ino: ino, handle: first, offset: 0, Array("one\n".utf8))
+        try fs.flush(ino: ino, handle: first)
+        fs.release(ino: ino, handle: first)
         let started = MonotonicClock.now()
         #expect(fs.writes?.waitIdle(timeout: 10, progress: nil) == true)
         #expect(MonotonicClock.now() - started >= WriteCoordinator.openWriterQuiet - 0.2, "waited for the quiet period")

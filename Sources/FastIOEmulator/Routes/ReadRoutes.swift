@@ -22,7 +22,7 @@ extension Router {
         guard n == node, p == scope.profileId, e > Int64(Date().timeIntervalSince1970) else { throw APIError.auth }
     }
 
-    func read(_ c: Call, _ scope: Scope, id: String, context: EmulatorContext) async throws -> Reply {
+    func read(_ c: Call, _ scope: Scope, id: String) async throws -> Reply {
         let (node, blob, size) = try await db.read { db -> (NodeRow, String, Int64) in
             let n = try NodeLookup.liveNode(db, scope, id)
             guard n.hasContent, let blob = n.blob else { throw APIError.invalid("Can only read file or note (not folder).") }

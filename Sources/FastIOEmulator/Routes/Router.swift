@@ -78,7 +78,7 @@ struct Router: Sendable {
             switch r[1] {
             case "list": return try await on(.get) { try await list(c, scope, folder: id) }
             case "details": return try await on(.get) { try await details(c, scope, ids: id) }
-            case "read", "readnote": return try await on(.get, .head) { try await read(c, scope, id: id, context: context) }
+            case "read", "readnote": return try await on(.get, .head) { try await read(c, scope, id: id) }
             case "requestread": return try await on(.get) { try await requestRead(c, scope, id: id) }
             case "createfolder": return try await on(.post) { try await createFolder(c, scope, parent: id) }
             case "addfile": return try await on(.post) { try await addFile(c, scope, parent: id) }
