@@ -54,6 +54,27 @@ enum POSIX {
         return out
     }
 
+    /// Maps the whole file at `path` and locks its pages in memory while `body` runs, so no reclaim
+    /// (this VM runs DAMON's proactive pageout) evicts them from the page cache meanwhile. Locking
+    /// reads every page in first: through FUSE, before `body` starts.
+    static func withPagesLocked<T>(_ path: String, _ body: () throws -> T) throws -> T {
+        let fd = Glibc.open(path, O_RDONLY)
+        guard fd >= 0 else { throw SyscallError(errno: errno, call: "open \(path)") }
+        var st = Glibc.stat.init()
+        guard fstat(fd, &st) == 0, st.st_size > 0 else {
+            close(fd)
+            throw SyscallError(errno: errno == 0 ? EINVAL : errno, call: "fstat \(path) (an empty file has no pages)")
+        }
+        let length = Int(st.st_size)
+        let mapped = mmap(nil, length, PROT_READ, MAP_SHARED, fd, 0)
+        close(fd)  // the mapping keeps the file open
+        guard let mapped, mapped != MAP_FAILED else { throw SyscallError(errno: errno, call: "mmap \(path)") }
+        defer { munmap(mapped, length) }
+        guard mlock(mapped, length) == 0 else { throw SyscallError(errno: errno, call: "mlock \(path)") }
+        defer { munlock(mapped, length) }
+        return try body()
+    }
+
     /// The errno a call fails with, or 0 when it succeeds.
     static func errnoOf(_ body: () -> Int32) -> Int32 {
         errno = 0
