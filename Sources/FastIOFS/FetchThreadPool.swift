@@ -1,28 +1,30 @@
 import Foundation
 
-/// A small pool of plain threads running blocking jobs (range requests) in FIFO order.
+/// A small pool of plain threads running blocking jobs (range requests): urgent jobs (bytes a read
+/// is waiting for) before the others, each kind in FIFO order.
 ///
 /// Invariants: at most `maxThreads` threads, started on demand; jobs never run on Swift's cooperative
-/// pool; after `shutdown()` queued jobs are dropped, no new job runs and the threads exit.
+/// pool; a queued urgent job starts before any queued ordinary one; after `shutdown()` queued jobs are
+/// dropped, no new job runs and the threads exit.
 final class FetchThreadPool: @unchecked Sendable {
     typealias Job = @Sendable () -> Void
     let maxThreads: Int
     // All mutable state below is guarded by `condition`.
     private let condition = NSCondition()
-    private var queue: [Job] = []
-    private var head = 0
+    private var urgent = JobQueue()
+    private var ordinary = JobQueue()
     private var threads = 0
     private var idle = 0
     private var stopped = false
 
     init(maxThreads: Int) { self.maxThreads = max(1, maxThreads) }
 
-    func submit(_ job: @escaping Job) {
+    func submit(urgent isUrgent: Bool = false, _ job: @escaping Job) {
         condition.lock()
         defer { condition.unlock() }
         guard !stopped else { return }
-        queue.append(job)
-        if queue.count - head > idle && threads < maxThreads {
+        if isUrgent { urgent.append(job) } else { ordinary.append(job) }
+        if urgent.count + ordinary.count > idle && threads < maxThreads {
             threads += 1
             let thread = Thread { [self] in run() }
             thread.name = "fastiofs-fetch"
@@ -34,8 +36,8 @@ final class FetchThreadPool: @unchecked Sendable {
     func shutdown() {
         condition.lock()
         stopped = true
-        queue.removeAll()
-        head = 0
+        urgent = JobQueue()
+        ordinary = JobQueue()
         condition.broadcast()
         condition.unlock()
     }
@@ -43,23 +45,45 @@ final class FetchThreadPool: @unchecked Sendable {
     private func run() {
         condition.lock()
         while true {
-            while head == queue.count && !stopped {
+            while urgent.count + ordinary.count == 0 && !stopped {
                 idle += 1
                 condition.wait()
                 idle -= 1
             }
             if stopped { break }
-            let job = queue[head]
-            head += 1
-            if head == queue.count {
-                queue.removeAll(keepingCapacity: true)
-                head = 0
-            }
+            let job = (urgent.popFirst() ?? ordinary.popFirst())!
             condition.unlock()
             job()
             condition.lock()
         }
         threads -= 1
         condition.unlock()
+    }
+}
+
+/// A FIFO of jobs: an array read from `head`. A taken job's slot is cleared at once (a finished
+/// job's closure holds its part, and with it the part's buffer and budget reservation), and the
+/// taken slots are dropped once they are half the array, so a queue that never drains stays bounded.
+private struct JobQueue {
+    private var jobs: [FetchThreadPool.Job?] = []
+    private var head = 0
+
+    var count: Int { jobs.count - head }
+
+    mutating func append(_ job: @escaping FetchThreadPool.Job) { jobs.append(job) }
+
+    mutating func popFirst() -> FetchThreadPool.Job? {
+        guard head < jobs.count else { return nil }
+        let job = jobs[head]
+        jobs[head] = nil
+        head += 1
+        if head == jobs.count {
+            jobs.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head >= 64 && head * 2 >= jobs.count {
+            jobs.removeFirst(head)
+            head = 0
+        }
+        return job
     }
 }
