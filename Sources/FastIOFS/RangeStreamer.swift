@@ -5,8 +5,11 @@ import Foundation
 ///
 /// Invariants:
 /// - every fetch asks for `versionID` (the version seen at open), so a handle never mixes versions;
-/// - fetched-ahead memory is always covered by a `ReadBudget` reservation; when none can be had, the
-///   read fetches just its own bytes directly (so reads never wait for budget and never deadlock);
+/// - fetched-ahead memory is always covered by a `ReadBudget` reservation; when none can be had for
+///   the bytes a read needs, just those are fetched into memory outside the budget (so reads never
+///   wait for budget and never deadlock), on the shared pool like every fetch: the pool's size, not
+///   the number of FUSE workers, bounds that memory and the HTTP handles it takes;
+/// - the parts a read waits for run before read-ahead (urgent on the pool);
 /// - parts are sorted, never overlap, and are dropped once consumed, once left `backwardSlack` behind
 ///   the reader, on a far seek, or at `close`;
 /// - a read waiting for an in-flight part blocks on `condition` until the bytes it needs have
@@ -49,7 +52,7 @@ final class RangeStreamer: @unchecked Sendable {
     private var parts: [Part] = []
     private var inFlight = 0
     private var closed = false
-    private var directReadCount = 0
+    private var unbudgetedReadCount = 0
     private var fetchCount = 0
     private var fetchedBytes: Int64 = 0
     private var farSeekCount = 0
@@ -80,11 +83,9 @@ final class RangeStreamer: @unchecked Sendable {
             farSeekCount += 1
             parts.removeAll { !$0.range.overlaps(offset..<end) }
         }
-        guard schedule(readOffset: offset, readEnd: end) else {
-            directReadCount += 1
-            condition.unlock()
-            try directRead(offset: offset, end: end, reply: reply)
-            return
+        if !schedule(readOffset: offset, readEnd: end) {
+            unbudgetedReadCount += 1
+            startUnbudgeted(readOffset: offset, readEnd: end)
         }
         let pieces: [Piece]
         do {
@@ -113,18 +114,18 @@ final class RangeStreamer: @unchecked Sendable {
         budget.dropIdleMappingsIfUnused()
     }
 
-    /// (range requests started on the pool, reads served by a direct fetch), for tests.
-    var statistics: (fetches: Int, directReads: Int) {
+    /// (range requests started on the pool, reads whose bytes were fetched outside the budget), for tests.
+    var statistics: (fetches: Int, unbudgetedReads: Int) {
         condition.lock()
         defer { condition.unlock() }
-        return (fetchCount, directReadCount)
+        return (fetchCount, unbudgetedReadCount)
     }
 
     /// One line on how this handle fetched (logged at close).
     var summary: String {
         condition.lock()
         defer { condition.unlock() }
-        return "\(readCount) reads, \(fetchCount) range requests (\(fetchedBytes) bytes), \(directReadCount) direct reads, "
+        return "\(readCount) reads, \(fetchCount) range requests (\(fetchedBytes) bytes), \(unbudgetedReadCount) unbudgeted reads, "
             + "\(farSeekCount) far seeks, window \(window.size)"
     }
 
@@ -144,10 +145,21 @@ final class RangeStreamer: @unchecked Sendable {
                 ? budget.reserve(wanted: length, minimum: length)
                 : budget.reserve(wanted: length, minimum: min(length, 64 << 10), headroom: budget.limit / 4)
             else { return !isDemand }
-            start(range.lowerBound..<(range.lowerBound + Int64(reservation.bytes)), reservation: reservation)
+            start(range.lowerBound..<(range.lowerBound + Int64(reservation.bytes)), reservation: reservation,
+                  urgent: isDemand)
             if reservation.bytes < length || range != planned { break }
         }
         return coverage(from: readOffset) >= readEnd
+    }
+
+    /// Starts parts outside the budget for every byte of `readOffset..<readEnd` no part holds yet.
+    private func startUnbudgeted(readOffset: Int64, readEnd: Int64) {
+        var position = coverage(from: readOffset)
+        while position < readEnd {
+            let range = clipped(position..<readEnd)
+            if !range.isEmpty { start(range, reservation: nil, urgent: true) }
+            position = coverage(from: position)
+        }
     }
 
     /// `range` cut short where an existing part begins (empty when one already holds its start).
@@ -167,7 +179,8 @@ final class RangeStreamer: @unchecked Sendable {
         return position
     }
 
-    private func start(_ range: Range<Int64>, reservation: ReadBudget.Reservation) {
+    /// Starts fetching `range` on the pool into a buffer under `reservation` (nil: outside the budget).
+    private func start(_ range: Range<Int64>, reservation: ReadBudget.Reservation?, urgent: Bool) {
         let part = Part(range: range)
         let index = parts.firstIndex { $0.range.lowerBound > range.lowerBound } ?? parts.count
         parts.insert(part, at: index)
@@ -175,7 +188,7 @@ final class RangeStreamer: @unchecked Sendable {
         fetchCount += 1
         fetchedBytes += Int64(range.count)
         let source = self.source
-        pool.submit { [self] in
+        pool.submit(urgent: urgent) { [self] in
             var failure: FSError?
             do throws(FSError) {
                 let segment = try SegmentBuffer(offset: range.lowerBound, capacity: Int(range.count),
@@ -296,8 +309,8 @@ final class RangeStreamer: @unchecked Sendable {
         reply(joined.bytes(from: offset, to: joined.end))
     }
 
-    /// A read outside the budget, into memory mapped for it alone (returned to the system at once,
-    /// where a malloc'ed MiB would stay in the thread's arena).
+    /// A read on the caller's thread, into memory mapped for it alone (returned to the system at once,
+    /// where a malloc'ed MiB would stay in the thread's arena): only when a part vanished meanwhile.
     private func directRead(offset: Int64, end: Int64, reply: (UnsafeRawBufferPointer) -> Void) throws(FSError) {
         let segment = try SegmentBuffer(offset: offset, capacity: Int(end - offset), reservation: nil)
         do {
