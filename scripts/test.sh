@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh
-fastiofs_install_deps
+fastiofs_install_deps rsync sqlite3 psmisc procps  # tools the mount tests drive
 log=$(mktemp)
 if ! swift build --build-tests >"$log" 2>&1; then
     grep -E 'error:|warning:' "$log" | head -50 >&2 || true
