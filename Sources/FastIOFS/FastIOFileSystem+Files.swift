@@ -18,7 +18,7 @@ extension FastIOFileSystem {
         guard case .remote(let profileIndex, let id) = record.identity else { throw FSError(EIO) }
         // The kernel has one page cache per inode. While someone still reads an older version through
         // it, this open bypasses it (and leaves it alone), so neither reader sees the other's bytes.
-        let bypass = handles.hasReader(of: id, pinnedToOtherThan: record.metadata.version)
+        let bypass = configuration.directIO || handles.hasReader(of: id, pinnedToOtherThan: record.metadata.version)
         let keepCache = bypass || nodes.noteOpen(ino, version: record.metadata.version)
         let handle = addReadHandle(profileIndex: profileIndex, id: id, metadata: record.metadata)
         logger.debug("opened", metadata: ["ino": "\(ino)", "version": "\(record.metadata.version ?? "-")",

@@ -38,6 +38,10 @@ public struct MountConfiguration: Sendable {
     public var umask: UInt32
     /// Seconds metadata (kernel entry/attr timeouts, cached listings, node attributes) is trusted.
     public var metadataTTL: Double
+    /// Reads of remote files bypass the kernel page cache (FOPEN_DIRECT_IO): nothing is cached between
+    /// opens, every read reaches the streamer. For data read once (backups): no page-cache pages to
+    /// fill and evict. Files with local changes are read through the spool either way.
+    public var directIO = false
     /// Bytes of prefetched file data held at once, shared by all open handles.
     public var readAheadBudget: Int
     /// Largest prefetch window of one handle, in bytes.

@@ -1,7 +1,7 @@
 /// The `-o` options of `fastiofs mount`, split into what fastiofs interprets and what goes to libfuse.
 ///
-/// Invariant: `ro`/`rw`, `allow_other`, `uid=N`, `gid=N`, `umask=OCTAL` and `nonempty` are consumed
-/// here; every other option is kept, in order, in `passthrough` for libfuse.
+/// Invariant: `ro`/`rw`, `allow_other`, `uid=N`, `gid=N`, `umask=OCTAL`, `nonempty` and `direct_io` are
+/// consumed here; every other option is kept, in order, in `passthrough` for libfuse.
 public struct MountOptionList: Sendable, Equatable {
     public var readOnly = false
     public var allowOther = false
@@ -10,6 +10,8 @@ public struct MountOptionList: Sendable, Equatable {
     public var umask: UInt32?
     /// Mount over a directory that is not empty (refused by default).
     public var allowNonEmpty = false
+    /// File reads bypass the kernel page cache (`direct_io`, as in sshfs and libfuse's high-level API).
+    public var directIO = false
     public var passthrough: [String] = []
 
     public init() {}
@@ -32,6 +34,7 @@ public struct MountOptionList: Sendable, Equatable {
         case ("rw", nil): readOnly = false
         case ("allow_other", nil): allowOther = true
         case ("nonempty", nil): allowNonEmpty = true
+        case ("direct_io", nil): directIO = true
         case ("uid", let v?):
             guard let id = UInt32(v) else { throw .invalidValue(option: key, value: v) }
             uid = id

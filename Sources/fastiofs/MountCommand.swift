@@ -37,7 +37,7 @@ struct MountCommand: ParsableCommand {
     var logLevel: String = "info"
 
     @Option(name: .customShort("o", allowingJoined: true),
-            help: "Mount options: ro, allow_other, uid=N, gid=N, umask=OCTAL, nonempty; others go to libfuse.")
+            help: "Mount options: ro, allow_other, uid=N, gid=N, umask=OCTAL, nonempty, direct_io (reads bypass the page cache); others go to libfuse.")
     var options: [String] = []
 
     @Option(name: .customLong("metadata-ttl"), help: "Seconds to cache names and attributes.")

@@ -37,6 +37,7 @@ enum MountWiring {
         configuration.uid = request.options.uid ?? getuid()
         configuration.gid = request.options.gid ?? getgid()
         if let umask = request.options.umask { configuration.umask = umask }
+        configuration.directIO = request.options.directIO
         if let ttl = request.metadataTTL { configuration.metadataTTL = ttl }
         configuration.cacheDirectory = request.cacheDirectory
         if let ttl = request.coherentTTL {

@@ -40,8 +40,9 @@ import Testing
     }
 
     @Test func mountOptionsSplitOursFromLibfuses() throws {
-        let parsed = try MountOptionList(parsing: ["ro,uid=1000,gid=100", "umask=027,allow_other,max_threads=8,nonempty"])
+        let parsed = try MountOptionList(parsing: ["ro,uid=1000,gid=100", "umask=027,allow_other,max_threads=8,nonempty,direct_io"])
         #expect(parsed.readOnly)
+        #expect(parsed.directIO)
         #expect(parsed.allowOther)
         #expect(parsed.allowNonEmpty)
         #expect(parsed.uid == 1000)

@@ -117,6 +117,32 @@ struct ReadPathMountTests {
         #expect(again.isEmpty, "rereading an unchanged file in the same mount sends no request: \(again)")
     }
 
+    /// `-o direct_io`: reads bypass the page cache, so a reread reaches the server again, with the
+    /// same bytes; a private mapping still reads the file, a shared one fails with ENODEV.
+    @Test func directIOReadsBypassThePageCache() async throws {
+        let (emulator, mount) = try await mountTree(["--read-only", "-o", "direct_io"])
+        defer { mount.unmount(); emulator.stop() }
+        let path = mount.path + "/big/random.bin"
+        let source = try SourceTree.bytes("big/random.bin")
+        var first: [UInt8] = [], second: [UInt8] = []
+        let firstRead = try mount.requestsDuring { first = try POSIX.readAll(path) }
+        let secondRead = try mount.requestsDuring { second = try POSIX.readAll(path) }
+        #expect(ByteMismatch.of(first, source) == nil)
+        #expect(ByteMismatch.of(second, source) == nil)
+        #expect((firstRead["GET storage/read"] ?? 0) > 0)
+        #expect((secondRead["GET storage/read"] ?? 0) > 0, "a reread with direct_io fetches again: \(secondRead)")
+        let fd = open(path, O_RDONLY)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        let mapped = mmap(nil, 4096, PROT_READ, MAP_PRIVATE, fd, 0)
+        #expect(mapped != MAP_FAILED)
+        if let mapped, mapped != MAP_FAILED {
+            #expect(Array(UnsafeRawBufferPointer(start: mapped, count: 4096)) == Array(source[0..<4096]))
+            munmap(mapped, 4096)
+        }
+        #expect(POSIX.errnoOf { mmap(nil, 4096, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED ? -1 : 0 } == ENODEV)
+    }
+
     @Test func concurrentReadersAllSeeTheRightBytes() async throws {
         let (emulator, mount) = try await mountTree()
         defer { mount.unmount(); emulator.stop() }
