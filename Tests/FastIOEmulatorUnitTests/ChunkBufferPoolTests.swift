@@ -5,8 +5,13 @@ import Testing
 /// The read responses' buffer pool must reuse memory that nobody else holds, and never write into a
 /// buffer whose bytes are still queued elsewhere.
 struct ChunkBufferPoolTests {
+    /// Fills the way FileRangeBody does (`pread` into the writable bytes), so a pool that handed out
+    /// storage still queued elsewhere would be caught writing over it.
     private static func fill(_ buffer: inout ByteBuffer, with byte: UInt8, count: Int) {
-        buffer.writeBytes([UInt8](repeating: byte, count: count))
+        _ = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { target in
+            target.baseAddress!.initializeMemory(as: UInt8.self, repeating: byte, count: count)
+            return count
+        }
     }
 
     private static func storageAddress(_ buffer: ByteBuffer) -> UInt {
