@@ -32,7 +32,8 @@ let package = Package(
         // The filesystem core: node cache, namespace, streamer, (later) uploader and poller. No libfuse.
         .target(
             name: "FastIOFS",
-            dependencies: ["FastIO", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["FastIO", .product(name: "Logging", package: "swift-log"),
+                           .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
         // The low-level FUSE adapter: op table, replies, session loop, kernel invalidation. No policy.
         .target(

@@ -3,9 +3,11 @@ import Synchronization
 /// An open directory: serves entries by index, holding only the current listing page in memory.
 ///
 /// Invariants: `entry(at:)` for an index before the current page restarts the listing from the first
-/// page (backward seek); the entries of a listing that completes with at most `collectLimit` entries
-/// are handed to `onComplete` once (to fill the listing cache); a fixed source (synthetic directory or
-/// a cached complete listing) never makes a request. Thread-safe (requests run under the handle's
+/// page (backward seek); the last page ends with what this mount put in the folder that the server
+/// may not list yet (the pager's additions, as of the listing's start); the entries of a listing that
+/// completes with at most `collectLimit` entries are handed to `onComplete` once with the start time
+/// (to fill the listing cache); a fixed source (synthetic directory or a cached complete listing)
+/// never makes a request. Thread-safe (requests run under the handle's
 /// own lock, so one handle never fetches the same page twice at once).
 final class DirectoryStream: Sendable {
     enum Source: Sendable {
@@ -19,6 +21,8 @@ final class DirectoryStream: Sendable {
         var started = false
         var exhausted = false
         var collected: [ListedEntry]? = []
+        /// When the first page's request started.
+        var listedAt: Double?
     }
     let directory: UInt64
     let parent: UInt64
@@ -26,11 +30,11 @@ final class DirectoryStream: Sendable {
     let fetchedAt: Double?
     private let source: Source
     private let collectLimit: Int
-    private let onComplete: @Sendable ([ListedEntry]) -> Void
+    private let onComplete: @Sendable (FolderPager, [ListedEntry], _ listedAt: Double) -> Void
     private let state: Mutex<State>
 
     init(directory: UInt64, parent: UInt64, source: Source, fetchedAt: Double? = nil, collectLimit: Int,
-         onComplete: @escaping @Sendable ([ListedEntry]) -> Void) {
+         onComplete: @escaping @Sendable (FolderPager, [ListedEntry], _ listedAt: Double) -> Void) {
         self.directory = directory
         self.parent = parent
         self.fetchedAt = fetchedAt
@@ -52,7 +56,7 @@ final class DirectoryStream: Sendable {
         guard case .remote(let pager) = source else {
             return state.withLock { index < $0.page.count ? $0.page[index] : nil }
         }
-        var completed: [ListedEntry]?
+        var completed: (entries: [ListedEntry], listedAt: Double)?
         let found: ListedEntry? = try state.withLock { (state: inout State) throws(FSError) -> ListedEntry? in
             if !state.started || index < state.pageStart {
                 state = State()
@@ -65,23 +69,26 @@ final class DirectoryStream: Sendable {
             let offset = index - state.pageStart
             return offset >= 0 && offset < state.page.count ? state.page[offset] : nil
         }
-        if let completed { onComplete(completed) }
+        if let completed { onComplete(pager, completed.entries, completed.listedAt) }
         return found
     }
 
     private static func load(_ pager: FolderPager, cursor: String?, into state: inout State, limit: Int,
-                             completed: inout [ListedEntry]?) throws(FSError) {
-        let (entries, next) = try pager.page(cursor: cursor)
+                             completed: inout (entries: [ListedEntry], listedAt: Double)?) throws(FSError) {
+        let page = try pager.page(cursor: cursor)
+        let listedAt = state.listedAt ?? page.listedAt
+        state.listedAt = listedAt
         state.started = true
-        state.page = entries
-        state.nextCursor = next
-        state.exhausted = next == nil
+        state.page = page.entries
+        state.nextCursor = page.nextCursor
+        state.exhausted = page.nextCursor == nil
+        if state.exhausted { state.page += pager.additions(listedAt: listedAt) }
         if state.collected != nil {
-            state.collected!.append(contentsOf: entries)
+            state.collected!.append(contentsOf: state.page)
             if state.collected!.count > limit { state.collected = nil }
         }
         if state.exhausted, let all = state.collected {
-            completed = all
+            completed = (all, listedAt)
             state.collected = nil
         }
     }

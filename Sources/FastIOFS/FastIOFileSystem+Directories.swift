@@ -13,39 +13,25 @@ extension FastIOFileSystem {
         } else if let listing = freshListing(ino, identity: record.identity) {
             source = .fixed(listing.entries)
             fetchedAt = listing.fetchedAt
-        } else if case .remote(let profileIndex, let folderID) = record.identity,
-                  writes?.hasLocalFiles(profileIndex: profileIndex, folderID: folderID) == true,
-                  let listing = try loadCompleteListing(directory: ino, pager: folderPager(profileIndex, folderID)) {
-            // Spooled files are not on the server yet: list the merged, cached listing.
-            source = .fixed(listing.entries)
-            fetchedAt = listing.fetchedAt
         } else if case .remote(let profileIndex, let folderID) = record.identity {
             source = .remote(folderPager(profileIndex, folderID))
         } else {
             throw FSError(EIO)
         }
         let listings = self.listings
-        let writes = self.writes
-        let identity = record.identity
         let stream = DirectoryStream(directory: ino, parent: record.parent, source: source, fetchedAt: fetchedAt,
-                                     collectLimit: Self.cachedListingLimit) { entries in
-            var complete = entries
-            if let writes, case .remote(let profileIndex, let folderID) = identity {
-                complete = writes.mergingLocalFiles(entries, profileIndex: profileIndex, folderID: folderID)
+                                     collectLimit: Self.cachedListingLimit) { pager, entries, listedAt in
+            listings.store(CompleteListing(entries: entries, fetchedAt: listedAt), for: ino) {
+                pager.complete($0, listedAt: listedAt)
             }
-            listings.store(CompleteListing(entries: complete, fetchedAt: MonotonicClock.now()), for: ino)
         }
         return handles.add(stream)
     }
 
-    /// Pages of a server folder as this mount must see them: without the nodes it already removed.
+    /// Pages of a server folder as this mount must see them (its local changes applied).
     func folderPager(_ profileIndex: Int, _ folderID: String) -> FolderPager {
-        var pager = FolderPager(api: api, profile: profiles[profileIndex].profile, profileIndex: profileIndex,
-                                folderID: folderID)
-        if let writes {
-            pager.correction = { writes.withoutLocalRemovals($0, profileIndex: profileIndex, folderID: folderID) }
-        }
-        return pager
+        FolderPager(api: api, profile: profiles[profileIndex].profile, profileIndex: profileIndex, folderID: folderID,
+                    overlay: writes?.overlay)
     }
 
     /// Offsets are entry indices: 0 is `.`, 1 is `..`, then the server's entries; each entry carries

@@ -44,7 +44,7 @@ extension FastIOFileSystem {
 
     public func read(ino: UInt64, handle: UInt64, offset: Int64, size: Int,
                      reply: (UnsafeRawBufferPointer) -> Void) throws(FSError) {
-        if let local = try readThroughSpool(ino: ino, offset: offset, size: size) {
+        if let local = try readThroughSpool(ino: ino, handle: handle, offset: offset, size: size) {
             local.withUnsafeBytes { reply($0) }
             return
         }

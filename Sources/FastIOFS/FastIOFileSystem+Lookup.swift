@@ -10,18 +10,20 @@ extension FastIOFileSystem {
     func lookupRemote(parent: UInt64, name: String, profileIndex: Int, folderID: String) throws(FSError) -> Entry {
         if let listing = freshListing(parent, identity: .remote(profile: profileIndex, id: folderID)) {
             guard let entry = listing.entry(named: name) else { throw FSError(ENOENT) }
-            if case .pending = entry.identity, nodes.inode(of: entry.identity) == nil, writes?.file(entry.identity) == nil {
-                // A spooled file that is gone since (placed or deleted): the listing is stale.
+            if case .pending = entry.identity, writes?.file(entry.identity) == nil,
+               writes?.overlay.alias(of: entry.identity) == nil {
+                // A spooled file that is gone since (deleted): the listing is stale.
                 listings.invalidate(parent)
                 return try lookupRemote(parent: parent, name: name, profileIndex: profileIndex, folderID: folderID)
             }
             return retainEntry(entry, parent: parent, fetchedAt: listing.fetchedAt)
         }
         guard PosixName.decode(name) != nil else { throw FSError(ENOENT) }
-        if let known = nodes.child(of: parent, named: name), case .pending = known.identity,
-           writes?.file(known.identity) != nil {
-            let entry = ListedEntry(name: name, identity: known.identity, metadata: known.metadata)
-            return retainEntry(entry, parent: parent, fetchedAt: nil)
+        // A file created here and not on the server yet answers without a request.
+        if let writes, let spooled = writes.overlay.view(of: writes.folderKey(profileIndex, folderID),
+                                                         now: MonotonicClock.now()).spooledEntry(named: name),
+           writes.file(spooled.identity) != nil {
+            return retainEntry(spooled, parent: parent, fetchedAt: nil)
         }
         if let known = nodes.child(of: parent, named: name), case .remote(_, let id) = known.identity {
             do {
@@ -39,38 +41,49 @@ extension FastIOFileSystem {
             guard let entry = listing.entry(named: name) else { throw FSError(ENOENT) }
             return retainEntry(entry, parent: parent, fetchedAt: listing.fetchedAt)
         }
+        // Too big to cache: scan it page by page until the name turns up.
         var cursor: String?
+        var listedAt: Double?
+        var pages = 0
         repeat {
             let page = try pager.page(cursor: cursor)
+            listedAt = listedAt ?? page.listedAt
             if let entry = page.entries.first(where: { $0.name == name }) {
                 return retainEntry(entry, parent: parent, fetchedAt: nil)
             }
             cursor = page.nextCursor
-        } while cursor != nil
+            pages += 1
+        } while cursor != nil && pages < FolderPager.maximumPages
+        if let entry = pager.additions(listedAt: listedAt ?? MonotonicClock.now()).first(where: { $0.name == name }) {
+            return retainEntry(entry, parent: parent, fetchedAt: nil)
+        }
         throw FSError(ENOENT)
     }
 
-    /// The complete listing of `directory` (cached), or nil when it has more entries than are cached.
+    /// The complete listing of `directory` as the mount shows it (cached), or nil when it has more
+    /// entries than are cached.
     func loadCompleteListing(directory: UInt64, pager: FolderPager) throws(FSError) -> CompleteListing? {
         try listingFlights.run(directory) { () throws(FSError) -> CompleteListing? in
             if let cached = freshListing(directory, identity: .remote(profile: pager.profileIndex, id: pager.folderID)) {
                 return cached
             }
-            let started = MonotonicClock.now()
             var entries: [ListedEntry] = []
             var cursor: String?
+            var listedAt: Double?
+            var pages = 0
             repeat {
                 let page = try pager.page(cursor: cursor)
+                listedAt = listedAt ?? page.listedAt
                 entries.append(contentsOf: page.entries)
                 if entries.count > listings.maxEntriesPerListing { return nil }
                 cursor = page.nextCursor
-            } while cursor != nil
-            if let writes, case .remote(let profileIndex, let folderID)? = nodes.record(directory)?.identity {
-                entries = writes.mergingLocalFiles(entries, profileIndex: profileIndex, folderID: folderID)
+                pages += 1
+            } while cursor != nil && pages < FolderPager.maximumPages
+            guard cursor == nil else { return nil }
+            let started = listedAt ?? MonotonicClock.now()
+            return listings.store(CompleteListing(entries: entries, fetchedAt: started), for: directory) {
+                pager.complete($0, listedAt: started)
             }
-            let listing = CompleteListing(entries: entries, fetchedAt: started)
-            listings.store(listing, for: directory)
-            return listing
         }
     }
 }

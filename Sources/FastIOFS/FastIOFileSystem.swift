@@ -88,8 +88,10 @@ public final class FastIOFileSystem: FilesystemOperations {
         syntheticChildren = children
         writer = api as? any FastIOWriteAPI
         if let writer, !configuration.readOnly {
+            let invalidations = coherence.invalidations
             writes = try WriteCoordinator(writer: writer, api: api, profiles: profiles, nodes: nodes,
-                                          listings: listings, configuration: configuration, logger: logger)
+                                          listings: listings, configuration: configuration, logger: logger,
+                                          invalidate: { invalidations.enqueue($0) })
         } else {
             writes = nil
         }

@@ -1,18 +1,32 @@
 import FastIO
 
-/// Fetches one folder's listing page by page (keyset cursor), converting items to `ListedEntry`.
+/// Fetches one folder's listing page by page (keyset cursor), converting items to `ListedEntry`,
+/// and shows each page as the mount sees the folder: corrected by the local overlay (what this
+/// mount changed that the server may not show yet).
 ///
-/// Invariant: one call = one `listFolder` request; errors arrive as `FSError`; each page passes
-/// through `correction` (what this mount changed that the server may not show yet) when set.
+/// Invariants: one call = one `listFolder` request; errors arrive as `FSError`; a page's
+/// `listedAt` is the monotonic second its request started; `complete` of the concatenated pages
+/// adds what this mount put in the folder, so pages and complete listings agree.
 struct FolderPager: Sendable {
     static let pageSize = 500
+    /// A folder listed past this many pages is treated as endless (a server that never stops).
+    static let maximumPages = 10_000
+
+    struct Page: Sendable {
+        let entries: [ListedEntry]
+        let nextCursor: String?
+        let listedAt: Double
+    }
+
     let api: any FastIOAPI
     let profile: StorageProfile
     let profileIndex: Int
     let folderID: String
-    var correction: (@Sendable ([ListedEntry]) -> [ListedEntry])?
+    /// This mount's local changes (nil on a read-only mount: there are none).
+    var overlay: LocalOverlay?
 
-    func page(cursor: String?) throws(FSError) -> (entries: [ListedEntry], nextCursor: String?) {
+    func page(cursor: String?) throws(FSError) -> Page {
+        let listedAt = MonotonicClock.now()
         let page: FolderPage
         do {
             page = try api.listFolder(profile, folderID: folderID, pageSize: Self.pageSize, cursor: cursor)
@@ -20,6 +34,24 @@ struct FolderPager: Sendable {
             throw FSError.from(error)
         }
         let entries = page.items.compactMap { ListedEntry($0, profile: profileIndex) }
-        return (correction?(entries) ?? entries, page.nextCursor)
+        return Page(entries: view?.correct(entries, listedAt: listedAt) ?? entries, nextCursor: page.nextCursor,
+                    listedAt: listedAt)
+    }
+
+    /// What this mount put in the folder that a listing started at `listedAt` may lack.
+    func additions(listedAt: Double) -> [ListedEntry] {
+        view?.additions(listedAt: listedAt) ?? []
+    }
+
+    /// A complete listing (corrected pages, started at `listedAt`) as the mount shows it.
+    func complete(_ entries: [ListedEntry], listedAt: Double) -> [ListedEntry] {
+        view?.apply(entries, listedAt: listedAt) ?? entries
+    }
+
+    private var view: FolderView? {
+        guard let overlay else { return nil }
+        let view = overlay.view(of: LocalOverlay.FolderKey(profile: profileIndex, folderID: folderID),
+                                now: MonotonicClock.now())
+        return view.isEmpty ? nil : view
     }
 }

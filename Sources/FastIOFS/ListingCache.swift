@@ -24,11 +24,15 @@ public struct CompleteListing: Sendable {
     }
 }
 
-/// Complete listings of recently listed directories, trusted for the metadata TTL.
+/// Complete listings of recently listed directories, trusted for the metadata TTL, as the mount
+/// shows them (server entries with this mount's local changes applied).
 ///
-/// Invariants: only listings of at most `maxEntriesPerListing` entries are kept; the total number of
-/// cached entries stays at most `maxTotalEntries` (oldest listings evicted first); `fresh` never
-/// returns a listing older than the TTL. Thread-safe.
+/// Invariants: only listings of at most `maxEntriesPerListing` entries are kept (a patch that grows
+/// one past it drops it); the total number of cached entries stays at most `maxTotalEntries`
+/// (oldest listings evicted first); `fresh` never returns a listing older than the TTL. A listing is
+/// stored with the local overlay applied under this cache's lock, and local changes patch it under
+/// the same lock after entering the overlay, so no change is lost between a server listing and its
+/// storing (lock order: this cache, then `LocalOverlay`). Thread-safe.
 public final class ListingCache: Sendable {
     public let ttl: Double
     public let maxEntriesPerListing: Int
@@ -37,8 +41,6 @@ public final class ListingCache: Sendable {
         var listings: [UInt64: CompleteListing] = [:]
         var order: [UInt64] = []
         var totalEntries = 0
-        /// When each directory last changed through this mount (monotonic seconds).
-        var localChanges: [UInt64: Double] = [:]
     }
     private let state = Mutex(State())
 
@@ -69,16 +71,23 @@ public final class ListingCache: Sendable {
         state.withLock { $0.listings[ino] }
     }
 
-    public func store(_ listing: CompleteListing, for ino: UInt64) {
-        guard ttl > 0, listing.entries.count <= maxEntriesPerListing else { return }
-        state.withLock { state in
+    /// Stores `listing` as the cached listing of `ino`; `local` (the mount's overlay of that folder)
+    /// is applied to it under the cache's lock. Answers the listing as stored.
+    @discardableResult
+    public func store(_ listing: CompleteListing, for ino: UInt64,
+                      applying local: (([ListedEntry]) -> [ListedEntry])? = nil) -> CompleteListing {
+        guard ttl > 0 else { return local.map { CompleteListing(entries: $0(listing.entries), fetchedAt: listing.fetchedAt) } ?? listing }
+        return state.withLock { state in
+            let listing = local.map { CompleteListing(entries: $0(listing.entries), fetchedAt: listing.fetchedAt) } ?? listing
             remove(ino, from: &state)
+            guard listing.entries.count <= maxEntriesPerListing else { return listing }
             state.listings[ino] = listing
             state.order.append(ino)
             state.totalEntries += listing.entries.count
             while state.totalEntries > maxTotalEntries, let oldest = state.order.first {
                 remove(oldest, from: &state)
             }
+            return listing
         }
     }
 
@@ -86,18 +95,15 @@ public final class ListingCache: Sendable {
     /// creates, renames and deletes stay visible without listing the folder again.
     public func patch(_ ino: UInt64, _ change: ([ListedEntry]) -> [ListedEntry]) {
         state.withLock { state in
-            state.localChanges[ino] = MonotonicClock.now()
             guard let old = state.listings[ino] else { return }
             let entries = change(old.entries)
+            guard entries.count <= maxEntriesPerListing else {
+                remove(ino, from: &state)
+                return
+            }
             state.totalEntries += entries.count - old.entries.count
             state.listings[ino] = CompleteListing(entries: entries, fetchedAt: old.fetchedAt)
         }
-    }
-
-    /// True when directory `ino` changed through this mount at or after `time`: a server listing
-    /// fetched since may not show that change yet and must not replace what the mount knows.
-    public func changedLocally(_ ino: UInt64, since time: Double) -> Bool {
-        state.withLock { ($0.localChanges[ino] ?? -.infinity) >= time }
     }
 
     public func invalidate(_ ino: UInt64) {

@@ -17,7 +17,7 @@ func randomBytes(_ count: Int, seed: UInt64) -> [UInt8] {
     return bytes
 }
 
-let testLogger = Logger(label: "fastiofs.tests")
+let testLogger: Logger = { var l = Logger(label: "fastiofs.tests"); if ProcessInfo.processInfo.environment["FASTIOFS_TEST_DEBUG"] != nil { l.logLevel = .debug }; return l }()
 let reader = RequestContext(uid: 1000, gid: 1000, pid: 1)
 
 /// A mock with workspace `alpha` (folder `docs` with `a.txt`, file `big.bin`, a note, a link to share

@@ -303,39 +303,16 @@ func readAll(_ fs: FastIOFileSystem, _ ino: UInt64) throws -> [UInt8] {
         fs.release(ino: ino, handle: first)
         let started = MonotonicClock.now()
         #expect(fs.writes?.waitIdle(timeout: 10, progress: nil) == true)
-        #expect(MonotonicClock.now() - started >= WriteCoordinator.openWriterQuiet - 0.2, "waited for the quiet period")
+        #expect(MonotonicClock.now() - started >= SpoolFileMachine.openWriterQuiet - 0.2, "waited for the quiet period")
         let node = try #require(fixture.api.child(fixture.alpha, parent: fixture.docsID, name: "log.txt"))
         #expect(fixture.api.content(fixture.alpha, id: node.id) == Array("one\n".utf8))
 
         try writeBytes(fs, ino: ino, handle: duplicate.handle, offset: 4, Array("two\n".utf8))
         let beforeSync = MonotonicClock.now()
         try fs.fsync(ino: ino, handle: duplicate.handle, dataOnly: false)
-        #expect(MonotonicClock.now() - beforeSync < WriteCoordinator.openWriterQuiet, "fsync does not wait to be quiet")
+        #expect(MonotonicClock.now() - beforeSync < SpoolFileMachine.openWriterQuiet, "fsync does not wait to be quiet")
         #expect(fixture.api.content(fixture.alpha, id: node.id) == Array("one\ntwo\n".utf8))
         fs.release(ino: ino, handle: duplicate.handle)
-    }
-
-    /// Between an upload's commit and the node table learning its version, the spool file stays
-    /// registered (a worker that found it idle then retired it, the next open started from the
-    /// previous version, and its upload undid this one: a lost write in the random-operations test).
-    @Test func aFileIsNotRetiredWhileItsCommitIsBeingBound() throws {
-        let fixture = Fixture()
-        let fs = try fixture.mount()
-        defer { fs.destroy() }
-        let writes = try #require(fs.writes)
-        let docs = try resolve(fs, "workspaces/alpha/docs").attributes.ino
-        let file = writes.createFile(in: try fs.folderTarget(docs), name: "bound.bin")
-        file.state.withLock { state in
-            state.durableGeneration = state.generation
-            state.binding = true
-        }
-        writes.dropIfIdle(file)
-        #expect(!file.snapshotState().retired, "retired while binding")
-        #expect(writes.file(file.pendingIdentity) === file)
-        file.state.withLock { $0.binding = false }
-        writes.dropIfIdle(file)
-        #expect(file.snapshotState().retired)
-        #expect(writes.file(file.pendingIdentity) == nil)
     }
 
     /// A listing fetched before an upload committed must not put the old version back on the node

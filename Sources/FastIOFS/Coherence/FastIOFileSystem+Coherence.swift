@@ -4,8 +4,9 @@ import Logging
 
 /// Activity-driven coherence: the pollers' answers become cache refreshes and kernel invalidations.
 ///
-/// Invariants: a refresh lists a directory from the server and compares it with what the mount
-/// believed (the cached listing, else the children the kernel knows): names gone -> notify_delete
+/// Invariants: a refresh lists a directory from the server (with this mount's local overlay applied,
+/// so a folder with files being written is refreshed like any other) and compares it with what the
+/// mount believed (the cached listing, else the children the kernel knows): names gone -> notify_delete
 /// (inval_entry when the inode is unknown), new names -> inval_entry, same node with other metadata
 /// -> node table updated + inval_inode; nothing unchanged is invalidated (so our own changes, already
 /// applied to the caches by the write path, cost at most a listing). Invalidations only go through
@@ -133,31 +134,33 @@ extension FastIOFileSystem {
             listings.invalidate(directory)
             return []
         }
-        // While files are being written into this folder through the mount, the mount's view of it is
-        // newer than the server's: leave it alone until those uploads are committed.
-        if writes?.hasLocalFiles(profileIndex: profileIndex, folderID: folderID) == true { return [] }
         let believed = believedEntries(of: directory)
         let pager = folderPager(profileIndex, folderID)
-        let started = MonotonicClock.now()
         var entries: [ListedEntry] = []
         var cursor: String?
+        var listedAt: Double?
+        var pages = 0
         do {
             repeat {
                 let page = try pager.page(cursor: cursor)
+                listedAt = listedAt ?? page.listedAt
                 entries += page.entries
                 if entries.count > listings.maxEntriesPerListing { return expireDirectory(directory) }
                 cursor = page.nextCursor
-            } while cursor != nil
+                pages += 1
+            } while cursor != nil && pages < FolderPager.maximumPages
         } catch {
             logger.debug("refresh of \(profiles[profileIndex].profile) folder \(folderID) failed: \(error)")
             return expireDirectory(directory)
         }
-        // Files still in the write spool are not on the server yet: they stay in the listing.
-        if let writes { entries = writes.mergingLocalFiles(entries, profileIndex: profileIndex, folderID: folderID) }
-        // A change made through this mount meanwhile may be missing from this server listing: keep
-        // what the mount knows, and only drop the kernel's cached attributes of the directory.
-        if listings.changedLocally(directory, since: started) { return [.inode(directory)] }
-        listings.store(CompleteListing(entries: entries, fetchedAt: started), for: directory)
+        guard cursor == nil else { return expireDirectory(directory) }
+        // What this mount changed there and the server may not show yet (files still spooled, names
+        // renamed or deleted moments ago) is applied where the listing is stored, under the cache's
+        // lock, so a change made while this listing was fetched is not lost.
+        let started = listedAt ?? MonotonicClock.now()
+        entries = listings.store(CompleteListing(entries: entries, fetchedAt: started), for: directory) {
+            pager.complete($0, listedAt: started)
+        }.entries
         let diff = ListingDiff(old: believed, new: entries)
         var out: [KernelInvalidation] = []
         for gone in diff.removed where !hasLocalState(gone.identity) {

@@ -18,6 +18,10 @@ extension FastIOFileSystem {
             throw mutationError(error, operation: "mkdir", name: name)
         }
         guard let entry = ListedEntry(node, profile: target.profileIndex) else { throw FSError(EIO) }
+        if let writes {
+            writes.overlay.noteNode(entry.identity, in: writes.folderKey(target.profileIndex, target.folderID),
+                                    name: entry.name, metadata: entry.metadata, now: MonotonicClock.now())
+        }
         listingInsert(entry, in: parent)
         return retainEntry(entry, parent: parent, fetchedAt: nil)
     }
@@ -27,7 +31,7 @@ extension FastIOFileSystem {
         let target = try folderTarget(parent)
         guard let child = try childRecord(parent: parent, name: name) else { throw FSError(ENOENT) }
         if child.metadata.kind == .directory { throw FSError(EISDIR) }
-        try trash(child, writer: writer, profileIndex: target.profileIndex, name: name)
+        try trash(child, writer: writer, in: target, name: name)
         listingRemove(name, in: parent)
     }
 
@@ -37,13 +41,15 @@ extension FastIOFileSystem {
         guard let child = try childRecord(parent: parent, name: name) else { throw FSError(ENOENT) }
         guard child.metadata.kind == .directory else { throw FSError(ENOTDIR) }
         guard try isEmptyFolder(child) else { throw FSError(ENOTEMPTY) }
-        try trash(child, writer: writer, profileIndex: target.profileIndex, name: name)
+        try trash(child, writer: writer, in: target, name: name)
         listingRemove(name, in: parent)
         listings.invalidate(child.ino)
     }
 
     /// Moves a node to the trash (or drops a file that was never uploaded) and forgets its name.
-    func trash(_ child: NodeRecord, writer: any FastIOWriteAPI, profileIndex: Int, name: String) throws(FSError) {
+    /// Listings hide the node from the moment the request starts (a listing fetched around it may
+    /// still hold it) until a listing started after it shows the server's word.
+    func trash(_ child: NodeRecord, writer: any FastIOWriteAPI, in folder: FolderTarget, name: String) throws(FSError) {
         let placedID = writes?.discard(child.identity)
         let remoteID: String?
         switch child.identity {
@@ -52,14 +58,22 @@ extension FastIOFileSystem {
         default: throw FSError(EACCES)
         }
         if let remoteID {
-            do {
-                try writer.delete(profiles[profileIndex].profile, nodeID: remoteID)
-            } catch {
-                writes?.deleteFailed(remoteID)
-                throw mutationError(error, operation: "delete", name: name)
-            }
+            try deleteOnServer(remoteID, in: folder, name: name, writer: writer)
         }
         nodes.detach(child.ino)
+    }
+
+    /// `delete` of node `id` (listed as `name` in `folder`), hidden from listings meanwhile.
+    func deleteOnServer(_ id: String, in folder: FolderTarget, name: String?, writer: any FastIOWriteAPI) throws(FSError) {
+        let key = LocalOverlay.FolderKey(profile: folder.profileIndex, folderID: folder.folderID)
+        writes?.overlay.noteRemoving(id, from: key, name: name)
+        do {
+            try writer.delete(profiles[folder.profileIndex].profile, nodeID: id)
+        } catch {
+            writes?.overlay.removalFailed(id, from: key)
+            throw mutationError(error, operation: "delete", name: name ?? id)
+        }
+        writes?.overlay.removed(id, from: key, now: MonotonicClock.now())
     }
 
     /// True when the folder has no entries (first page of its listing; a fresh cached listing counts).
@@ -68,7 +82,8 @@ extension FastIOFileSystem {
         guard case .remote(let profileIndex, let folderID) = folder.identity else { return false }
         let pager = folderPager(profileIndex, folderID)
         let page = try pager.page(cursor: nil)
-        return page.entries.isEmpty && page.nextCursor == nil
+        let local = writes.map { $0.overlay.view(of: $0.folderKey(profileIndex, folderID), now: MonotonicClock.now()) }
+        return page.entries.isEmpty && page.nextCursor == nil && (local?.additions(listedAt: page.listedAt).isEmpty ?? true)
     }
 
     func renameNode(parent: UInt64, name: String, newParent: UInt64, newName: String, flags: UInt32) throws(FSError) {
@@ -98,7 +113,7 @@ extension FastIOFileSystem {
                 }
             default: break
             }
-            try trash(existing, writer: writer, profileIndex: to.profileIndex, name: newName)
+            try trash(existing, writer: writer, in: to, name: newName)
             listingRemove(newName, in: newParent)
         }
         try moveAndRename(source, from: from, to: to, newRemoteName: newRemoteName, writer: writer)
@@ -110,39 +125,58 @@ extension FastIOFileSystem {
     }
 
     /// The server side of a rename: `move` to the new folder, `update name`; a file still waiting for
-    /// its first upload is only re-addressed locally.
+    /// its first upload is only re-addressed locally (its upload places it under the new name).
     private func moveAndRename(_ source: NodeRecord, from: FolderTarget, to: FolderTarget, newRemoteName: String,
                                writer: any FastIOWriteAPI) throws(FSError) {
-        var placedID: String?
-        if case .pending = source.identity, let writes {
-            switch writes.readdress(ino: source.ino, folderID: to.folderID, name: newRemoteName) {
-            case .readdressed: return
-            case .placed(let id): placedID = id
-            case .unknown: break
+        let identity = nodes.record(source.ino)?.identity ?? source.identity
+        var serverID: String?
+        var spooled: (file: SpoolFile, old: ServerAddress)?
+        if let writes, let file = writes.file(identity) {
+            let old = file.machine.address
+            switch writes.readdress(file, to: to, name: newRemoteName) {
+            case .local, .placingAway: return
+            case .placed(let id):
+                serverID = id
+                spooled = (file, old)
             }
         }
-        if placedID == nil, case .remote(_, let id) = nodes.record(source.ino)?.identity ?? source.identity {
-            placedID = id
-        }
-        guard let id = placedID else { throw FSError(EACCES) }
+        if serverID == nil, case .remote(_, let id) = identity { serverID = id }
+        if serverID == nil, case .remote(_, let id)? = writes?.overlay.alias(of: identity)?.identity { serverID = id }
+        guard let id = serverID else { throw FSError(ENOENT) }
         let profile = profiles[from.profileIndex].profile
         let renamed = PosixName.encode(newRemoteName) != source.name
+        let moved = from.folderID != to.folderID
+        let fromKey = LocalOverlay.FolderKey(profile: from.profileIndex, folderID: from.folderID)
+        if moved { writes?.overlay.noteRemoving(id, from: fromKey, name: source.name) }
         do {
-            if from.folderID != to.folderID {
+            if moved {
                 do {
                     try writer.move(profile, nodeID: id, toParentID: to.folderID)
                 } catch where renamed && FSError.from(error).errno == EINVAL {
                     // The old name is taken in the new folder: rename first, then move.
                     _ = try writer.rename(profile, nodeID: id, to: newRemoteName)
                     try writer.move(profile, nodeID: id, toParentID: to.folderID)
-                    writes?.readdress(remoteID: id, folderID: to.folderID, name: newRemoteName)
-                    return
                 }
             }
             if renamed { _ = try writer.rename(profile, nodeID: id, to: newRemoteName) }
         } catch {
+            if moved { writes?.overlay.removalFailed(id, from: fromKey) }
+            if let spooled, let writes {
+                // The server kept the old address: so does the file.
+                _ = writes.readdress(spooled.file, to: FolderTarget(profileIndex: from.profileIndex,
+                                                                    folderID: spooled.old.folderID), name: spooled.old.name)
+            }
             throw mutationError(error, operation: "rename", name: newRemoteName)
         }
-        writes?.readdress(remoteID: id, folderID: to.folderID, name: newRemoteName)
+        let now = MonotonicClock.now()
+        if moved { writes?.overlay.removed(id, from: fromKey, now: now) }
+        var metadata = source.metadata
+        if let local = writes?.overlay(identity) {
+            metadata.size = local.size
+            metadata.mtime = local.mtime
+        }
+        writes?.overlay.noteNode(.remote(profile: from.profileIndex, id: id),
+                                 in: LocalOverlay.FolderKey(profile: to.profileIndex, folderID: to.folderID),
+                                 name: PosixName.encode(newRemoteName), metadata: metadata, now: now)
     }
 }

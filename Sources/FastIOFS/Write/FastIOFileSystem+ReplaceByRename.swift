@@ -10,20 +10,19 @@ extension FastIOFileSystem {
                          newParent: UInt64, newName: String, folder: FolderTarget) throws(FSError) {
         let writes = try coordinator()
         guard case .remote(let profileIndex, let targetID) = target.identity else { throw FSError(EIO) }
+        // The target is written like a file opened for writing (its lock first), through a handle of
+        // its own for the length of this call.
+        let handle = handles.reserve()
         let targetFile = try writes.openExisting(profileIndex: profileIndex, remoteID: targetID, folderID: folder.folderID,
-                                                 name: try serverName(newName), metadata: target.metadata)
-        do {
-            try fill(targetFile, from: source, writes: writes)
-        } catch {
-            writes.dropIfIdle(targetFile)
-            throw error
-        }
+                                                 name: try serverName(newName), metadata: target.metadata, handle: handle)
+        defer { writes.detach(handle: handle) }
+        try fill(targetFile, from: source, writes: writes)
         // The source's upload may have placed it meanwhile: trash that node too.
+        let sourceFolder = try folderTarget(parent)
         if let placedID = writes.discard(currentIdentity(of: source, writes: writes)) {
             do {
-                try requireWriter().delete(profiles[profileIndex].profile, nodeID: placedID)
+                try deleteOnServer(placedID, in: sourceFolder, name: name, writer: try requireWriter())
             } catch {
-                writes.deleteFailed(placedID)
                 logger.notice("could not trash the renamed-over source", metadata: ["name": "\(name)", "error": "\(error)"])
             }
         }
@@ -39,59 +38,50 @@ extension FastIOFileSystem {
         listingRemove(name, in: parent)
         listingInsert(ListedEntry(name: newName, identity: target.identity, metadata: target.metadata), in: newParent)
         try writes.commitLocally(targetFile)
-        writes.dropIfIdle(targetFile)
     }
 
     /// The identity `source`'s inode stands for now: a pending file whose upload placed it (and whose
     /// spool was then retired) since `source` was read is its server node.
     private func currentIdentity(of source: NodeRecord, writes: WriteCoordinator) -> NodeIdentity {
         let identity = nodes.record(source.ino)?.identity ?? source.identity
-        return writes.placement(of: identity)?.identity ?? identity
+        if writes.file(identity) != nil { return identity }
+        return writes.overlay.alias(of: identity)?.identity ?? identity
     }
 
     /// Copies the source's current content (its spool, else the server's bytes) into `file`.
     private func fill(_ file: SpoolFile, from source: NodeRecord, writes: WriteCoordinator) throws(FSError) {
-        if let local = writes.file(currentIdentity(of: source, writes: writes)) {
-            try local.materialize(fetch: writes.fetcher(for: local))
-            try local.syncData()
-            let state = local.snapshotState()
-            let fd = Glibc.open(state.dataPath, O_RDONLY | O_CLOEXEC)
-            if fd >= 0 {
-                defer { close(fd) }
-                try file.replaceContent(size: state.size) { (target: Int32) throws(FSError) in
-                    try SpoolFile.copyAll(from: fd, to: target, length: state.size)
+        let identity = currentIdentity(of: source, writes: writes)
+        if let local = writes.file(identity) {
+            let size = local.machine.size
+            do {
+                try file.replaceContent(size: size, context: writes) { (target: Int32) throws(FSError) in
+                    var offset: Int64 = 0
+                    while offset < size {
+                        guard let bytes = try local.read(offset: offset, size: 1 << 20, context: writes) else {
+                            throw FSError(ESTALE, detail: "the source's local bytes are gone")
+                        }
+                        if bytes.isEmpty { break }
+                        let written = bytes.withUnsafeBytes { raw in
+                            Result { () throws(FSError) in try SpoolDirectory.writeAll(target, raw, at: offset) }
+                        }
+                        try written.get()
+                        offset += Int64(bytes.count)
+                    }
                 }
                 return
+            } catch where error.errno == ESTALE {
+                // Its upload finished and it retired meanwhile: the server has its content now.
             }
-            // Retired between the lookup and the open: its content is on the server now.
-            let openError = errno
-            guard openError == ENOENT, local.snapshotState().retired else { throw FSError(openError, detail: "spool open") }
         }
-        guard case .remote(let profileIndex, let sourceID) = currentIdentity(of: source, writes: writes) else {
+        guard case .remote(let sourceProfile, let sourceID) = currentIdentity(of: source, writes: writes) else {
             throw FSError(ENOENT)
         }
-        let fresh = try details(profileIndex: profileIndex, id: sourceID)
+        let fresh = try details(profileIndex: sourceProfile, id: sourceID)
         let api = self.api
-        let profile = profiles[profileIndex].profile
-        try file.replaceContent(size: fresh.size) { (target: Int32) throws(FSError) in
-            var buffer = [UInt8](repeating: 0, count: 4 << 20)
-            var offset: Int64 = 0
-            while offset < fresh.size {
-                let want = Int(min(Int64(buffer.count), fresh.size - offset))
-                let got: Int
-                do {
-                    got = try buffer.withUnsafeMutableBytes { raw in
-                        try api.read(profile, nodeID: sourceID, versionID: fresh.version, offset: offset,
-                                     into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<want]))
-                    }
-                } catch {
-                    throw FSError.from(error)
-                }
-                if got == 0 { break }
-                let written = buffer.withUnsafeBytes { pwrite(target, $0.baseAddress!, got, off_t(offset)) }
-                guard written == got else { throw FSError(written < 0 ? errno : ENOSPC, detail: "spool fill") }
-                offset += Int64(got)
-            }
+        let profile = profiles[sourceProfile].profile
+        try file.replaceContent(size: fresh.size, context: writes) { (target: Int32) throws(FSError) in
+            try ServerCopy.fetch(api: api, profile: profile, nodeID: sourceID, version: fresh.version,
+                                 length: fresh.size, into: target)
         }
     }
 }

@@ -1,310 +1,428 @@
 import FastIO
 import Foundation
-import Synchronization
+import Logging
 
-/// The local, authoritative content of one file being written: a data file in the spool plus what
-/// the uploader needs to send it.
+/// What a spool file's driver needs from its owner: the time, whether the mount is draining, the
+/// original bytes from the server, and the effects that reach beyond the file (queue, locks,
+/// registry, server).
+protocol SpoolFileContext: Sendable {
+    var now: Double { get }
+    var draining: Bool { get }
+    var logger: Logger { get }
+    /// Writes the first `keep` bytes of `version` of the file's server node into `descriptor`.
+    func fetchOriginal(of file: SpoolFile, version: String?, keep: Int64, into descriptor: Int32) throws(FSError)
+    /// Performs one effect that is not about the file's own data or record.
+    func perform(_ effect: SpoolEffect, of file: SpoolFile)
+}
+
+/// The driver of one `SpoolFileMachine`: it asks the machine (under a short lock) what to do, does
+/// the I/O (fetching the original, copying, reading, writing, syncing, journaling) with no lock
+/// held, and reports the outcome back. Threads that must wait for another's fetch or copy sleep on
+/// the file's condition.
 ///
-/// Invariants: `generation` counts local changes and `durableGeneration` the newest one the server
-/// holds; while `materialized` is false the spool holds nothing yet and the content is the server
-/// version `baseVersion` cut to `fetchLimit` bytes and then extended with zeros to `size`; a data
-/// file handed to an upload (`frozenPath`) is never written again (the next write copies it first),
-/// so an upload never sends a torn mix. Every method is thread-safe (one mutex, held across the
-/// local file I/O of that file only).
+/// Invariants: the lock is held only for machine transitions, descriptor bookkeeping and the
+/// rename or unlink that publishes a journal record (so records land in sequence order), never
+/// across a network call, an fsync or a copy; a descriptor is closed only when its data file is
+/// deleted or nothing uses the file (no handle, no change, read, commit, fetch or copy in flight),
+/// so no pending file holds a descriptor while idle.
 final class SpoolFile: Sendable {
-    struct State: Sendable {
-        var remoteID: String?
-        var folderID: String
-        var name: String
-        var size: Int64
-        var mtime: FSTime
-        var materialized: Bool
-        var fetchLimit: Int64
-        var baseVersion: String?
-        var generation: UInt64 = 0
-        var durableGeneration: UInt64 = 0
-        var writers = 0
-        var dataPath: String
-        var descriptor: Int32 = -1
-        var frozenPath: String?
-        var lock: LockGrant?
-        var lockLost = false
-        var lastError: FSError?
-        var discarded = false
-        var uploading = false
-        /// Between a commit on the server and the node table learning it (`fsync` waits it out, so
-        /// what it returns to sees the file under its server identity).
-        var binding = false
-        var queued = false
-        /// Monotonic second of the last local change (an open file's upload waits until it is quiet).
-        var lastChange: Double = 0
-        /// The newest generation an `fsync` waits for: uploaded even while writers keep the file open.
-        var syncWanted: UInt64 = 0
-        var bytesDone: Int64 = 0
-        var bytesTotal: Int64 = 0
-        var retries = 0
-        var uploadID: String?
-        var chunkSize: Int64?
-        var nextAttempt: Double = 0
-        /// Monotonic second at which the lock's next heartbeat is due.
-        var lockDue: Double = 0
-        /// Set (atomically with the idle check) when the file leaves the registry: no writer may
-        /// attach any more; a new open makes a new spool file from the server's version.
-        var retired = false
-        /// A Fast.io note: its content goes through `updatenote` (as UTF-8 text), never an upload.
-        var isNote = false
-        /// While an upload that creates the server node runs: the folder and name it creates it
-        /// under (the file may be renamed, moved or discarded meanwhile).
-        var placingAs: ServerAddress?
-    }
-
-    /// A name in a server folder.
-    struct ServerAddress: Sendable, Equatable {
-        var folderID: String
-        var name: String
-    }
-
     let key: String
     let profileIndex: Int
-    let spoolDirectory: String
-    let state: Mutex<State>
+    let profile: StorageProfile
+    let spool: SpoolDirectory
+    let journal: WriteJournal
 
-    init(key: String, profileIndex: Int, spoolDirectory: String, state: State) {
-        self.key = key
+    struct Guarded: Sendable {
+        var machine: SpoolFileMachine
+        var descriptors: [String: Int32] = [:]
+    }
+    private let guarded: ConditionLocked<Guarded>
+
+    init(machine: SpoolFileMachine, profileIndex: Int, profile: StorageProfile, spool: SpoolDirectory,
+         journal: WriteJournal) {
+        key = machine.key
         self.profileIndex = profileIndex
-        self.spoolDirectory = spoolDirectory
-        self.state = Mutex(state)
+        self.profile = profile
+        self.spool = spool
+        self.journal = journal
+        guarded = ConditionLocked(Guarded(machine: machine))
     }
 
     var pendingIdentity: NodeIdentity { .pending(profile: profileIndex, key: key) }
 
-    func snapshotState() -> State { state.withLock { $0 } }
+    /// The machine as it is now (a copy).
+    var machine: SpoolFileMachine { guarded.peek { $0.machine } }
 
-    /// Fetches `limit` bytes of the original into `descriptor` (supplied by the owner, who has the API).
-    typealias Fetcher = (_ descriptor: Int32, _ version: String?, _ limit: Int64) throws(FSError) -> Void
+    /// Applies a transition and performs what it asks.
+    @discardableResult
+    func transition<Result>(_ context: some SpoolFileContext,
+                            _ body: (inout SpoolFileMachine) -> (Result, [SpoolEffect])) -> Result {
+        let (result, effects) = guarded.withLock { guarded -> (Result, [SpoolEffect]) in
+            let answer = body(&guarded.machine)
+            closeDescriptorsIfUnused(&guarded)
+            return answer
+        }
+        perform(effects, context)
+        return result
+    }
 
-    // MARK: - local changes
+    /// Applies a transition that only answers effects.
+    func apply(_ context: some SpoolFileContext, _ body: (inout SpoolFileMachine) -> [SpoolEffect]) {
+        transition(context) { machine in ((), body(&machine)) }
+    }
 
-    func write(offset: Int64, data: UnsafeRawBufferPointer, fetch: Fetcher) throws(FSError) -> Int {
-        try state.withLock { (state: inout State) throws(FSError) -> Int in
-            try prepareForChange(&state, fetch: fetch)
-            var done = 0
-            while done < data.count {
-                let n = pwrite(state.descriptor, data.baseAddress! + done, data.count - done, off_t(offset) + off_t(done))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw FSError(errno, detail: "spool write")
-                }
-                done += n
-            }
-            state.size = max(state.size, offset + Int64(data.count))
-            touch(&state)
-            return data.count
+    /// Waits (on the condition) until `body` answers non-nil; nil when `deadline` passed first.
+    func waitFor<Result>(until deadline: Date?, _ body: (SpoolFileMachine) -> Result?) -> Result? {
+        guarded.wait(until: deadline) { body($0.machine) }
+    }
+
+    /// Waits until `body` answers non-nil, changing the machine as it asks (transitions without
+    /// effects, such as starting a lock acquire).
+    func waitTransition<Result>(_ body: (inout SpoolFileMachine) -> Result?) -> Result {
+        while true {
+            if let answer = guarded.wait(until: nil, { body(&$0.machine) }) { return answer }
         }
     }
 
-    func truncate(to size: Int64, fetch: Fetcher) throws(FSError) {
-        try state.withLock { (state: inout State) throws(FSError) in
-            if !state.materialized {
-                state.fetchLimit = min(state.fetchLimit, size)
-                state.size = size
-                touch(&state)
-                return
-            }
-            try prepareForChange(&state, fetch: fetch)
-            guard ftruncate(state.descriptor, off_t(size)) == 0 else { throw FSError(errno, detail: "spool truncate") }
-            state.size = size
-            touch(&state)
+    // MARK: - data
+
+    /// Writes `data` at `offset` (fetching the original first, or copying away from a frozen upload).
+    func write(offset: Int64, data: UnsafeRawBufferPointer, context: some SpoolFileContext) throws(FSError) -> Int {
+        guard offset >= 0, offset <= Int64.max - Int64(data.count) else { throw FSError(EFBIG) }
+        let descriptor = try beginChange(context)
+        do {
+            try SpoolDirectory.writeAll(descriptor, data, at: offset)
+        } catch {
+            endChange(nil, context)
+            throw error
         }
+        endChange(.write(end: offset + Int64(data.count)), context)
+        return data.count
     }
 
-    /// Reads local bytes; nil when the spool holds nothing yet and nothing changed (read the server).
-    func read(offset: Int64, size: Int, fetch: Fetcher) throws(FSError) -> [UInt8]? {
-        try state.withLock { (state: inout State) throws(FSError) -> [UInt8]? in
-            if !state.materialized {
-                guard state.generation > 0 else { return nil }
-                try materialize(&state, fetch: fetch)
-            }
-            guard offset < state.size else { return [] }
-            let count = Int(min(Int64(size), state.size - offset))
-            var bytes = [UInt8](repeating: 0, count: count)
-            let descriptor = state.descriptor
-            let failure = bytes.withUnsafeMutableBytes { (buffer: UnsafeMutableRawBufferPointer) -> Int32 in
-                var done = 0
-                while done < count {
-                    let n = pread(descriptor, buffer.baseAddress! + done, count - done, off_t(offset) + off_t(done))
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        return errno
+    /// Cuts or extends the content to `size` (without a fetch while nothing is local).
+    func truncate(to size: Int64, context: some SpoolFileContext) throws(FSError) {
+        guard size >= 0 else { throw FSError(EINVAL) }
+        let mtime = FSTime(Date())
+        let now = context.now
+        if transition(context, { machine in (machine.truncateRemote(to: size, mtime: mtime, now: now), []) }) {
+            return
+        }
+        let descriptor = try beginChange(context)
+        do {
+            try SpoolDirectory.truncate(descriptor, to: size)
+        } catch {
+            endChange(nil, context)
+            throw error
+        }
+        endChange(.truncate(size: size), context)
+    }
+
+    /// Local bytes from `offset`; nil when the server's version is the content (read it there).
+    func read(offset: Int64, size: Int, context: some SpoolFileContext) throws(FSError) -> [UInt8]? {
+        guard offset >= 0, size >= 0 else { throw FSError(EINVAL) }
+        var ready: (dataFile: String, descriptor: Int32, fileSize: Int64)?
+        while ready == nil {
+            let step = nextStep(context) { $0.beginRead() }
+            switch step {
+            case .nothing: return nil
+            case .proceed(let dataFile):
+                do {
+                    ready = try guarded.withLock { (guarded: inout Guarded) throws(FSError) -> (String, Int32, Int64) in
+                        (dataFile, try descriptor(dataFile, in: &guarded), guarded.machine.size)
                     }
-                    if n == 0 { break }
-                    done += n
+                } catch {
+                    apply(context) { $0.endRead(dataFile) }
+                    throw error
                 }
-                return 0
+            default: try perform(step, context)
             }
-            if failure != 0 { throw FSError(failure, detail: "spool read") }
-            return bytes
         }
-    }
-
-    /// Makes the spool hold the whole current content (fetching the original bytes it needs).
-    func materialize(fetch: Fetcher) throws(FSError) {
-        try state.withLock { (state: inout State) throws(FSError) in try materialize(&state, fetch: fetch) }
-    }
-
-    /// Forces the data file to disk (what `close` and `fsync` promise before they return).
-    func syncData() throws(FSError) {
-        try state.withLock { (state: inout State) throws(FSError) in
-            guard state.descriptor >= 0 else { return }
-            guard fdatasync(state.descriptor) == 0 else { throw FSError(errno, detail: "spool fsync") }
+        guard let ready else { return nil }
+        defer { apply(context) { $0.endRead(ready.dataFile) } }
+        guard offset < ready.fileSize else { return [] }
+        let count = Int(min(Int64(size), ready.fileSize - offset))
+        var bytes = [UInt8](repeating: 0, count: count)
+        let read = bytes.withUnsafeMutableBytes { raw in
+            Result { () throws(FSError) -> Int in try SpoolDirectory.readAll(ready.descriptor, into: raw, at: offset) }
         }
+        let got = try read.get()
+        if got < count { bytes.removeLast(count - got) }
+        return bytes
     }
 
-    /// Replaces the whole content with `size` bytes that `fill` writes into the data file (a rename
-    /// over this file: it takes the source's content as its next version).
-    func replaceContent(size: Int64, fill: (Int32) throws(FSError) -> Void) throws(FSError) {
-        try state.withLock { (state: inout State) throws(FSError) in
-            state.materialized = true
-            state.fetchLimit = 0
-            if state.descriptor >= 0, state.frozenPath == state.dataPath {
-                close(state.descriptor)
-                state.descriptor = -1
-                state.dataPath = spoolDirectory + "/" + key + "." + UUID().uuidString.prefix(8).lowercased()
+    /// Replaces the whole content with `size` bytes that `fill` writes into a new data file (a
+    /// rename over this file: it takes the source's content as its next version).
+    func replaceContent(size: Int64, context: some SpoolFileContext,
+                        fill: (Int32) throws(FSError) -> Void) throws(FSError) {
+        while true {
+            let step = nextStep(context) { $0.beginReplace() }
+            guard case .fill(let dataFile) = step else {
+                try perform(step, context)
+                continue
             }
-            if state.descriptor < 0 {
-                let fd = open(state.dataPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-                guard fd >= 0 else { throw FSError(errno, detail: "spool open \(state.dataPath)") }
-                state.descriptor = fd
+            var failure: FSError?
+            do throws(FSError) {
+                let fd = try guarded.withLock { (guarded: inout Guarded) throws(FSError) -> Int32 in
+                    try descriptor(dataFile, in: &guarded)
+                }
+                try SpoolDirectory.truncate(fd, to: 0)
+                try fill(fd)
+                try SpoolDirectory.truncate(fd, to: size)
+            } catch {
+                failure = error
             }
-            guard ftruncate(state.descriptor, 0) == 0 else { throw FSError(errno, detail: "spool truncate") }
-            try fill(state.descriptor)
-            guard ftruncate(state.descriptor, off_t(size)) == 0 else { throw FSError(errno, detail: "spool size") }
-            state.size = size
-            touch(&state)
+            let mtime = FSTime(Date())
+            let now = context.now
+            let draining = context.draining
+            apply(context) { $0.copied(failure, replacedSize: size, mtime: mtime, now: now, draining: draining) }
+            if let failure { throw failure }
+            return
         }
     }
 
-    // MARK: - upload snapshots
+    // MARK: - commit
 
-    /// What one upload sends: a frozen data file and where it goes.
-    struct Snapshot: Sendable {
-        let path: String
-        let size: Int64
-        let generation: UInt64
-        let remoteID: String?
-        let folderID: String
-        let name: String
-        let baseVersion: String?
-        let lockLost: Bool
-        let isNote: Bool
-    }
-
-    /// Freezes the current content for an upload, or nil when the server already has it (or the
-    /// file was deleted). The caller must `finishUpload` after a non-nil answer.
-    func beginUpload(fetch: Fetcher) throws(FSError) -> Snapshot? {
-        try state.withLock { (state: inout State) throws(FSError) -> Snapshot? in
-            // One upload per file at a time; the running one re-queues the file if it changed meanwhile.
-            guard !state.discarded, !state.uploading, state.generation > state.durableGeneration else { return nil }
-            try materialize(&state, fetch: fetch)
-            guard fdatasync(state.descriptor) == 0 else { throw FSError(errno, detail: "spool fsync") }
-            state.frozenPath = state.dataPath
-            state.uploading = true
-            state.bytesDone = 0
-            state.bytesTotal = state.size
-            return Snapshot(path: state.dataPath, size: state.size, generation: state.generation,
-                            remoteID: state.remoteID, folderID: state.folderID, name: state.name,
-                            baseVersion: state.baseVersion, lockLost: state.lockLost, isNote: state.isNote)
+    /// `close`/`fsync`: the bytes written so far are synced and named by a published journal
+    /// record before this returns (the upload is queued by the machine once it is).
+    func commit(context: some SpoolFileContext) throws(FSError) {
+        let target = machine.generation
+        while true {
+            let step = guarded.wait(until: nil) { guarded -> SpoolFileMachine.CommitStep? in
+                guard guarded.machine.committed < target else { return .nothing }
+                let step = guarded.machine.beginCommit()
+                return step == .wait ? nil : step
+            }
+            switch step {
+            case .nothing, .wait, nil: return
+            case .fetchFirst(let fetch): try perform(fetch, context)
+            case .commit(let commit):
+                if try publish(commit, context) { return }
+            }
         }
     }
 
-    /// Records the outcome of the upload of `snapshot`; returns true when newer changes wait.
-    func finishUpload(_ snapshot: Snapshot, placedID: String?, version: String?, error: FSError?) -> Bool {
-        state.withLock { state in
-            state.uploading = false
-            if let frozen = state.frozenPath, frozen != state.dataPath { unlink(frozen) }
-            state.frozenPath = nil
-            if let error {
-                state.lastError = error
-                state.retries += 1
+    /// Syncs the commit's data file and publishes its record; false when a newer record superseded
+    /// it before it could be published (commit again).
+    private func publish(_ commit: SpoolFileMachine.Commit, _ context: some SpoolFileContext) throws(FSError) -> Bool {
+        var failure: FSError?
+        var temporary: String?
+        do throws(FSError) {
+            let fd = try guarded.withLock { (guarded: inout Guarded) throws(FSError) -> Int32 in
+                try descriptor(commit.dataFile, in: &guarded)
+            }
+            try SpoolDirectory.syncData(fd)
+            // The record must never name a file whose directory entry a crash could still lose.
+            try spool.syncDirectory()
+            temporary = try journal.prepare(record(commit.record), sequence: commit.sequence)
+        } catch {
+            failure = error
+        }
+        let now = context.now
+        let draining = context.draining
+        var published = false
+        let effects = guarded.withLock { guarded -> [SpoolEffect] in
+            if let temporary {
+                if failure == nil, guarded.machine.mayWriteRecord(commit.sequence) {
+                    do throws(FSError) {
+                        try journal.publish(temporary, key: key)
+                        published = true
+                    } catch {
+                        failure = error
+                    }
+                } else {
+                    journal.discard(temporary)
+                }
+            }
+            let effects = guarded.machine.endCommit(commit, published: published, now: now, draining: draining)
+            closeDescriptorsIfUnused(&guarded)
+            return effects
+        }
+        if published {
+            do throws(FSError) {
+                try journal.syncDirectory()
+            } catch {
+                failure = error
+            }
+        }
+        perform(effects, context)
+        if let failure { throw failure }
+        return published || machine.isDiscarded || machine.isLeaving
+    }
+
+    /// The full journal record for `fields`.
+    func record(_ fields: JournalRecordFields) -> JournalRecord {
+        JournalRecord(key: key, profileKind: profile.kind.rawValue, profileID: profile.id, fields: fields)
+    }
+
+    // MARK: - steps
+
+    /// Asks `begin` until it answers something other than `.wait` (sleeping on the condition).
+    func nextStep(_ context: some SpoolFileContext,
+                  _ begin: @escaping (inout SpoolFileMachine) -> SpoolFileMachine.Step) -> SpoolFileMachine.Step {
+        guarded.wait(until: nil) { guarded -> SpoolFileMachine.Step? in
+            let step = begin(&guarded.machine)
+            return step == .wait ? nil : step
+        } ?? .wait
+    }
+
+    /// Waits until a change may go ahead, doing the fetch or copy it needs on this thread; answers
+    /// the descriptor of the data file to change. Pair with `endChange`.
+    private func beginChange(_ context: some SpoolFileContext) throws(FSError) -> Int32 {
+        while true {
+            let step = nextStep(context) { $0.beginChange() }
+            guard case .proceed(let dataFile) = step else {
+                try perform(step, context)
+                continue
+            }
+            do {
+                return try guarded.withLock { (guarded: inout Guarded) throws(FSError) -> Int32 in
+                    try descriptor(dataFile, in: &guarded)
+                }
+            } catch {
+                endChange(nil, context)
+                throw error
+            }
+        }
+    }
+
+    private func endChange(_ change: SpoolFileMachine.Change?, _ context: some SpoolFileContext) {
+        let mtime = FSTime(Date())
+        let now = context.now
+        let draining = context.draining
+        apply(context) { $0.endChange(change, mtime: mtime, now: now, draining: draining) }
+    }
+
+    /// Performs a fetch or copy step (anything else is not this thread's to do).
+    func perform(_ step: SpoolFileMachine.Step, _ context: some SpoolFileContext) throws(FSError) {
+        switch step {
+        case .fetchOriginal(let keep, let version, let dataFile, let size):
+            var failure: FSError?
+            do throws(FSError) {
+                let fd = try guarded.withLock { (guarded: inout Guarded) throws(FSError) -> Int32 in
+                    try descriptor(dataFile, in: &guarded)
+                }
+                try SpoolDirectory.truncate(fd, to: 0)
+                if keep > 0 { try context.fetchOriginal(of: self, version: version, keep: keep, into: fd) }
+                try SpoolDirectory.truncate(fd, to: size)
+            } catch {
+                failure = error
+            }
+            let now = context.now
+            let draining = context.draining
+            apply(context) { $0.materialized(failure, now: now, draining: draining) }
+            if let failure {
+                context.logger.warning("cannot fetch the original bytes of a file being written",
+                                       metadata: ["name": "\(machine.address.name)", "error": "\(failure)"])
+                throw failure
+            }
+        case .copy(let from, let to, let length):
+            var failure: FSError?
+            do throws(FSError) {
+                let (source, target) = try guarded.withLock { (guarded: inout Guarded) throws(FSError) -> (Int32, Int32) in
+                    (try descriptor(from, in: &guarded), try descriptor(to, in: &guarded))
+                }
+                try SpoolDirectory.copy(from: source, to: target, length: length)
+            } catch {
+                failure = error
+            }
+            let now = context.now
+            let draining = context.draining
+            let mtime = machine.mtime
+            apply(context) { $0.copied(failure, replacedSize: nil, mtime: mtime, now: now, draining: draining) }
+            if let failure { throw failure }
+        case .proceed, .fill, .wait, .nothing:
+            break
+        }
+    }
+
+    // MARK: - effects
+
+    /// Performs the effects about the file's own data and record here; passes the rest on.
+    func perform(_ effects: [SpoolEffect], _ context: some SpoolFileContext) {
+        for effect in effects {
+            switch effect {
+            case .deleteDataFiles(let names):
+                guarded.withLock { guarded in
+                    for name in names {
+                        if let fd = guarded.descriptors.removeValue(forKey: name) { close(fd) }
+                    }
+                }
+                for failure in spool.remove(names) {
+                    context.logger.warning("cannot delete a spooled data file (it stays on disk)",
+                                           metadata: ["file": "\(failure.name)", "error": "\(failure.error)"])
+                }
+            case .writeJournal(let sequence, let fields):
+                writeRecord(sequence: sequence, fields: fields, context)
+            case .removeJournal(let sequence):
+                removeRecord(sequence: sequence, context)
+            default:
+                context.perform(effect, of: self)
+            }
+        }
+    }
+
+    /// A record update outside a commit (rename, session, placement). On failure the older record
+    /// stays, which a resume still handles (it compares with the server before placing anything).
+    private func writeRecord(sequence: UInt64, fields: JournalRecordFields, _ context: some SpoolFileContext) {
+        do {
+            let temporary = try journal.prepare(record(fields), sequence: sequence)
+            let published = try guarded.withLock { (guarded: inout Guarded) throws(FSError) -> Bool in
+                guard guarded.machine.mayWriteRecord(sequence) else {
+                    journal.discard(temporary)
+                    return false
+                }
+                try journal.publish(temporary, key: key)
+                guarded.machine.recordUpdated(sequence, published: true)
                 return true
             }
-            state.lastError = nil
-            state.retries = 0
-            state.uploadID = nil
-            state.chunkSize = nil
-            state.durableGeneration = max(state.durableGeneration, snapshot.generation)
-            state.binding = true
-            if let placedID { state.remoteID = placedID }
-            if let version { state.baseVersion = version }
-            return state.generation > state.durableGeneration && !state.discarded
+            if published { try journal.syncDirectory() }
+        } catch {
+            context.logger.warning("cannot update a journal record; the previous one stays",
+                                   metadata: ["name": "\(fields.name)", "error": "\(error)"])
         }
     }
 
-    /// Closes and deletes the local data (after the last upload, or when the file was deleted).
-    func removeData() {
-        state.withLock { state in
-            if state.descriptor >= 0 { close(state.descriptor) }
-            state.descriptor = -1
-            if state.frozenPath == nil || state.frozenPath != state.dataPath { unlink(state.dataPath) }
-        }
-    }
-
-    // MARK: - private
-
-    private func touch(_ state: inout State) {
-        state.generation += 1
-        state.mtime = FSTime(Date())
-        state.lastChange = MonotonicClock.now()
-    }
-
-    private func prepareForChange(_ state: inout State, fetch: Fetcher) throws(FSError) {
-        try materialize(&state, fetch: fetch)
-        guard let frozen = state.frozenPath, frozen == state.dataPath else { return }
-        // The current data file is being uploaded: write to a copy from now on.
-        let copyPath = spoolDirectory + "/" + key + "." + UUID().uuidString.prefix(8).lowercased()
-        let copy = open(copyPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard copy >= 0 else { throw FSError(errno, detail: "spool copy") }
-        do throws(FSError) {
-            try Self.copyAll(from: state.descriptor, to: copy, length: state.size)
-        } catch let failure {
-            close(copy)
-            unlink(copyPath)
-            throw failure
-        }
-        close(state.descriptor)
-        state.descriptor = copy
-        state.dataPath = copyPath
-    }
-
-    private func materialize(_ state: inout State, fetch: Fetcher) throws(FSError) {
-        if state.descriptor < 0 {
-            let fd = open(state.dataPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-            guard fd >= 0 else { throw FSError(errno, detail: "spool open \(state.dataPath)") }
-            state.descriptor = fd
-        }
-        guard !state.materialized else { return }
-        guard ftruncate(state.descriptor, 0) == 0 else { throw FSError(errno, detail: "spool truncate") }
-        if state.fetchLimit > 0 { try fetch(state.descriptor, state.baseVersion, state.fetchLimit) }
-        guard ftruncate(state.descriptor, off_t(state.size)) == 0 else { throw FSError(errno, detail: "spool size") }
-        state.materialized = true
-    }
-
-    static func copyAll(from source: Int32, to target: Int32, length: Int64) throws(FSError) {
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        var offset: Int64 = 0
-        while offset < length {
-            let want = Int(min(Int64(buffer.count), length - offset))
-            let got = buffer.withUnsafeMutableBytes { pread(source, $0.baseAddress!, want, off_t(offset)) }
-            if got < 0 { if errno == EINTR { continue }; throw FSError(errno, detail: "spool copy read") }
-            if got == 0 { break }
-            var written = 0
-            while written < got {
-                let n = buffer.withUnsafeBytes { pwrite(target, $0.baseAddress! + written, got - written, off_t(offset) + off_t(written)) }
-                if n < 0 { if errno == EINTR { continue }; throw FSError(errno, detail: "spool copy write") }
-                written += n
+    /// Removes the record. On failure it stays and the next mount sends the content again, where the
+    /// server's hash shows it is already there.
+    private func removeRecord(sequence: UInt64, _ context: some SpoolFileContext) {
+        do {
+            let removed = try guarded.withLock { (guarded: inout Guarded) throws(FSError) -> Bool in
+                guard guarded.machine.mayRemoveRecord(sequence) else { return false }
+                try journal.remove(key)
+                guarded.machine.recordRemoved(sequence)
+                return true
             }
-            offset += Int64(got)
+            if removed { try journal.syncDirectory() }
+        } catch {
+            context.logger.warning("cannot remove a journal record; the next mount checks it against the server",
+                                   metadata: ["key": "\(key)", "error": "\(error)"])
         }
-        guard ftruncate(target, off_t(length)) == 0 else { throw FSError(errno, detail: "spool copy size") }
+    }
+
+    // MARK: - descriptors
+
+    private func descriptor(_ dataFile: String, in guarded: inout Guarded) throws(FSError) -> Int32 {
+        if let known = guarded.descriptors[dataFile] { return known }
+        let opened = try spool.open(dataFile)
+        guarded.descriptors[dataFile] = opened
+        return opened
+    }
+
+    private func closeDescriptorsIfUnused(_ guarded: inout Guarded) {
+        guard !guarded.descriptors.isEmpty, guarded.machine.isUnused else { return }
+        for fd in guarded.descriptors.values { close(fd) }
+        guarded.descriptors.removeAll()
+    }
+}
+
+extension SpoolFileMachine {
+    /// No handle and nothing in flight: the driver keeps no descriptor open.
+    var isUnused: Bool {
+        guard writers == 0, readers == 0, changesInFlight == 0, files.pinned.isEmpty else { return false }
+        switch content {
+        case .materializing, .copying: return false
+        case .remote, .local: return true
+        }
     }
 }

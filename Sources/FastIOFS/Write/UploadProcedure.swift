@@ -1,5 +1,6 @@
 import FastIO
 import Foundation
+import Logging
 import Synchronization
 
 /// Sends one frozen snapshot to the server: a single request up to 4 MB, else a chunked session with
@@ -7,7 +8,7 @@ import Synchronization
 /// new files are placed in their folder, existing files get a new version (unplaced upload, then
 /// `update from`).
 ///
-/// Invariant: the snapshot file is only read; `onSession` is called with a chunked session's id
+/// Invariant: the data file is only read; `onSession` is called with a chunked session's id
 /// before its first chunk is sent (so the journal can resume it); the answer is the placed node's id
 /// and version, or an `FSError`.
 struct UploadProcedure {
@@ -19,8 +20,11 @@ struct UploadProcedure {
 
     let writer: any FastIOWriteAPI
     let profile: StorageProfile
-    let snapshot: SpoolFile.Snapshot
+    /// The frozen data file and its size.
+    let path: String
+    let size: Int64
     let resumeUploadID: String?
+    let logger: Logger
     let onSession: @Sendable (_ uploadID: String, _ chunkSize: Int64) -> Void
     let onProgress: @Sendable (_ bytesDone: Int64) -> Void
 
@@ -36,7 +40,7 @@ struct UploadProcedure {
         guard let id = session.newFileID else {
             throw FSError(EIO, detail: "upload \(session.id) stored no file")
         }
-        onProgress(snapshot.size)
+        onProgress(size)
         return Outcome(nodeID: id, version: nil)
     }
 
@@ -44,21 +48,31 @@ struct UploadProcedure {
     func replace(nodeID: String, name: String) throws -> Outcome {
         let session = try upload(name: name, placement: .unplaced)
         let node = try writer.replaceContent(profile, nodeID: nodeID, uploadID: session.id, newName: nil)
-        onProgress(snapshot.size)
+        onProgress(size)
         return Outcome(nodeID: node.id, version: node.version)
     }
 
     private func upload(name: String, placement: UploadPlacement) throws -> UploadSession {
         let placed = placement != .unplaced
-        if snapshot.size <= FastIOUploadLimits.singleCallMaxBytes && resumeUploadID == nil {
-            let session = try writer.uploadSingle(name: name, source: FileRange(path: snapshot.path, length: snapshot.size),
+        if size <= FastIOUploadLimits.singleCallMaxBytes && resumeUploadID == nil {
+            let session = try writer.uploadSingle(name: name, source: FileRange(path: path, length: size),
                                                   placement: placement)
             if session.isFinished(placed: placed) && (!placed || session.newFileID != nil) { return session }
             return try waitFinished(session.id, placed: placed)
         }
         var uploadID: String?
         var received: [Int: Int64] = [:]
-        if let resumeUploadID, let known = try? writer.uploadDetails(uploadID: resumeUploadID, wait: 0) {
+        var resumable: UploadSession?
+        if let resumeUploadID {
+            do {
+                resumable = try writer.uploadDetails(uploadID: resumeUploadID, wait: 0)
+            } catch {
+                // Expired or unknown: this content goes in a new session.
+                logger.notice("cannot resume an upload session; starting a new one",
+                              metadata: ["upload": "\(resumeUploadID)", "error": "\(error)"])
+            }
+        }
+        if let known = resumable {
             if known.isFinished(placed: placed) && (!placed || known.newFileID != nil) { return known }
             if !known.hasFailed && ["ready", "uploading"].contains(known.status) {
                 uploadID = resumeUploadID
@@ -69,7 +83,7 @@ struct UploadProcedure {
         if let uploadID {
             id = uploadID
         } else {
-            id = try writer.createUploadSession(name: name, size: snapshot.size, placement: placement)
+            id = try writer.createUploadSession(name: name, size: size, placement: placement)
             onSession(id, Self.chunkSize)
         }
         try sendChunks(uploadID: id, alreadyReceived: received)
@@ -84,18 +98,18 @@ struct UploadProcedure {
     }
 
     private func sendChunks(uploadID: String, alreadyReceived: [Int: Int64]) throws {
-        let count = Int((snapshot.size + Self.chunkSize - 1) / Self.chunkSize)
+        let count = Int((size + Self.chunkSize - 1) / Self.chunkSize)
         var orders: [Int] = []
         for order in 1...max(1, count) {
-            let length = min(Self.chunkSize, snapshot.size - Int64(order - 1) * Self.chunkSize)
+            let length = min(Self.chunkSize, size - Int64(order - 1) * Self.chunkSize)
             if alreadyReceived[order] != length { orders.append(order) }
         }
         let pendingOrders = orders
         let next = Mutex(0)
         let failure = Mutex<(any Error)?>(nil)
         let done = Mutex(Int64(0))
-        let path = snapshot.path
-        let size = snapshot.size
+        let path = self.path
+        let size = self.size
         let progress = onProgress
         let writer = self.writer
         ConcurrentRunner.run(workers: min(Self.chunksInFlight, pendingOrders.count)) {

@@ -4,34 +4,42 @@ import Logging
 
 /// Picking up the journal of an earlier mount with the same cache directory.
 extension WriteCoordinator {
-    /// Re-queues every journaled upload of a profile this mount serves. Records of other profiles
-    /// stay for the mount that serves them. A resumed update holds no lock: its upload checks the
-    /// server version first (conflict copy when someone else changed the file).
+    /// Queues every journaled upload of a profile this mount serves, with its data file as it is now
+    /// (the last commit's bytes, or later ones written after it). Records of other profiles stay for
+    /// the mount that serves them. A resumed update holds no lock: the keeper tries to take it, and
+    /// the upload compares the server's version first (its hash tells our own content from someone
+    /// else's change).
     func resumeJournal() {
-        for record in journal.records() {
+        let (records, unreadable) = journal.records()
+        for (name, reason) in unreadable {
+            logger.error("a journal record cannot be read; it stays in place", metadata: ["record": "\(name)", "reason": "\(reason)"])
+        }
+        for record in records {
             guard let profileIndex = profiles.firstIndex(where: {
                 $0.profile.id == record.profileID && $0.profile.kind.rawValue == record.profileKind
             }) else { continue }
-            let dataPath = spoolDirectory + "/" + record.dataFile
             var attributes = stat()
-            guard stat(dataPath, &attributes) == 0, Int64(attributes.st_size) == record.size else {
-                logger.error("journaled upload has no intact spool data; skipped",
-                             metadata: ["name": "\(record.name)", "data": "\(dataPath)"])
+            guard stat(spool.filePath(record.dataFile), &attributes) == 0 else {
+                logger.error("a journaled upload has lost its spooled data; its record stays in place",
+                             metadata: ["name": "\(record.name)", "data": "\(spool.filePath(record.dataFile))",
+                                        "error": "\(String(cString: strerror(errno)))"])
                 continue
             }
-            var state = SpoolFile.State(remoteID: record.remoteID, folderID: record.folderID, name: record.name,
-                                        size: record.size, mtime: FSTime(Date()), materialized: true, fetchLimit: 0,
-                                        baseVersion: record.baseVersion, dataPath: dataPath)
-            state.generation = 1
-            state.lockLost = record.remoteID != nil
-            state.uploadID = record.uploadID
-            state.chunkSize = record.chunkSize
-            state.isNote = record.isNote ?? false
-            let file = SpoolFile(key: record.key, profileIndex: profileIndex, spoolDirectory: spoolDirectory, state: state)
-            let identity: NodeIdentity = record.remoteID.map { .remote(profile: profileIndex, id: $0) } ?? file.pendingIdentity
-            registry.withLock { $0.files[identity] = file }
-            logger.notice("resuming a journaled upload", metadata: ["name": "\(record.name)", "bytes": "\(record.size)"])
-            enqueue(file)
+            let mtime = FSTime(seconds: Int(attributes.st_mtim.tv_sec), nanoseconds: Int(attributes.st_mtim.tv_nsec))
+            let machine = SpoolFileMachine.resumed(record, size: Int64(attributes.st_size), mtime: mtime)
+            let file = SpoolFile(machine: machine, profileIndex: profileIndex, profile: profiles[profileIndex].profile,
+                                 spool: spool, journal: journal)
+            if let remoteID = record.remoteID {
+                register(file, as: .remote(profile: profileIndex, id: remoteID))
+                keeper.track(file)
+            } else {
+                register(file, as: file.pendingIdentity)
+                overlay.addSpooled(key: file.key, identity: file.pendingIdentity,
+                                   in: folderKey(profileIndex, record.folderID), name: PosixName.encode(record.name),
+                                   metadata: NodeMetadata(kind: .file, size: machine.size, mtime: mtime))
+            }
+            logger.notice("resuming a journaled upload", metadata: ["name": "\(record.name)", "bytes": "\(machine.size)"])
+            queue.schedule(file, due: clock.now())
         }
     }
 }

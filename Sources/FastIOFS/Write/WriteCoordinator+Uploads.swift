@@ -2,315 +2,228 @@ import FastIO
 import Foundation
 import Logging
 
-/// The upload queue: worker threads take queued files, freeze a snapshot, send it, then bind the
-/// node to its server id (same inode) and drop the local copy once nothing newer waits.
+/// The upload workers: each takes a due file from the `UploadQueue`, freezes a snapshot, sends it
+/// (a new file, a new version, or a conflict copy when the lock was lost and someone else changed
+/// the file), then binds the node table and listings to what the server committed.
 extension WriteCoordinator {
-    static let maximumBackoff: Double = 60
-
-    /// How long a file some writer still has open must go unchanged before its upload starts (a
-    /// close of another descriptor, as in `dd` or a shell redirection, queues it while the writing
-    /// goes on: uploading then would freeze, copy and send the file again and again).
-    static let openWriterQuiet: Double = 2
-
-    /// Queues `file` (or wakes the workers: a queued file may have become due, its last writer gone).
-    func enqueue(_ file: SpoolFile) {
-        let add = file.state.withLock { state -> Bool in
-            guard !state.queued else { return false }
-            state.queued = true
-            return true
-        }
-        wakeup.lock()
-        if add { registry.withLock { $0.queue.append(file) } }
-        wakeup.broadcast()
-        wakeup.unlock()
+    /// Where an upload left the content.
+    struct Placement: Sendable {
+        let nodeID: String
+        let version: String?
+        let address: ServerAddress
+        /// The original node as the server has it, when our bytes went to a conflict copy.
+        let original: RemoteNode?
     }
 
-    /// The monotonic second at which `state`'s upload may start: its retry time, and while a writer
-    /// has the file open (no `fsync` waiting, not unmounting) once it has been quiet for a while.
-    static func uploadDue(_ state: SpoolFile.State, draining: Bool) -> Double {
-        guard state.writers > 0, state.syncWanted <= state.durableGeneration, !draining else { return state.nextAttempt }
-        return max(state.nextAttempt, state.lastChange + openWriterQuiet)
-    }
+    /// Retries of a rename or move that a file renamed during its first upload still needs.
+    static let readdressAttempts = 3
 
     func startWorkers() {
-        for index in 0..<workers {
-            let thread = Thread { [self] in workerLoop() }
+        for index in 0..<max(1, workers) {
+            let thread = Thread { [self] in
+                while let file = queue.next() { process(file) }
+                progress.withLock { $0.liveWorkers -= 1 }
+            }
             thread.name = "fastiofs-upload-\(index)"
             thread.stackSize = 1 << 20
-            registry.withLock { $0.liveWorkers += 1 }
+            progress.withLock { $0.liveWorkers += 1 }
             thread.start()
         }
     }
 
-    /// Stops the workers (after the queue drained or the grace time passed) and the lock keeper.
+    /// Unmount: every queued upload becomes due; waits up to `grace` seconds for the queue to
+    /// empty, then stops the workers and the lock keeper. What is left stays journaled.
     func shutdown(grace: Double) {
-        wakeup.lock()
-        registry.withLock { $0.draining = true }
-        wakeup.broadcast()
-        wakeup.unlock()
+        queue.drain()
         _ = waitIdle(timeout: grace, progress: nil)
-        wakeup.lock()
-        registry.withLock { $0.stopping = true }
-        wakeup.broadcast()
-        wakeup.unlock()
-        let deadline = MonotonicClock.now() + 5
-        while registry.withLock({ $0.liveWorkers }) > 0 && MonotonicClock.now() < deadline { usleep(10_000) }
-        let held = registry.withLock { Array(Set($0.files.values.map(ObjectIdentifier.init))).count }
-        if held > 0 { logger.notice("unmounting with \(held) spooled file(s); the journal resumes them next mount") }
+        queue.stop()
+        let stopped = progress.wait(until: Date(timeIntervalSinceNow: 5)) { $0.liveWorkers == 0 ? true : nil }
+        if stopped == nil { logger.notice("upload workers still busy at unmount; their files stay journaled") }
+        keeper.stop()
+        let left = pendingTotals().files
+        if left > 0 { logger.notice("unmounting with \(left) spooled file(s); the journal resumes them next mount") }
     }
 
-    /// Waits until no file has changes the server lacks; false on timeout.
-    func waitIdle(timeout: Double, progress: ((Int, Int64) -> Void)?) -> Bool {
-        let deadline = MonotonicClock.now() + timeout
+    /// Waits until no file has changes the server lacks (false on timeout), reporting the totals
+    /// whenever an upload ends and at least once a second.
+    func waitIdle(timeout: Double, progress report: ((Int, Int64) -> Void)?) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: timeout)
         while true {
+            let seen = progress.peek { $0.events }
             let (count, bytes) = pendingTotals()
             if count == 0 { return true }
-            progress?(count, bytes)
-            if MonotonicClock.now() > deadline { return false }
-            usleep(50_000)
+            report?(count, bytes)
+            if Date() >= deadline { return false }
+            _ = progress.wait(until: min(deadline, Date(timeIntervalSinceNow: 1))) { $0.events != seen ? true : nil }
         }
     }
 
     func pendingTotals() -> (files: Int, bytes: Int64) {
-        let files = registry.withLock { registry in
-            Array(registry.files.values.reduce(into: [ObjectIdentifier: SpoolFile]()) { $0[ObjectIdentifier($1)] = $1 }.values)
-        }
         var count = 0
         var bytes: Int64 = 0
-        for file in files {
-            let state = file.snapshotState()
-            if !state.discarded && state.generation > state.durableGeneration {
-                count += 1
-                bytes += state.size - (state.uploading ? state.bytesDone : 0)
-            }
+        for file in allFiles() {
+            let machine = file.machine
+            guard machine.isPending else { continue }
+            count += 1
+            bytes += max(0, machine.size - (machine.isUploading ? machine.bytesDone : 0))
         }
         return (count, bytes)
     }
 
-    private func nextJob() -> SpoolFile? {
-        wakeup.lock()
-        defer { wakeup.unlock() }
-        while true {
-            let now = MonotonicClock.now()
-            let (job, stopping, soonest) = registry.withLock { registry -> (SpoolFile?, Bool, Double?) in
-                if registry.stopping { return (nil, true, nil) }
-                var soonest: Double?
-                for (index, file) in registry.queue.enumerated() {
-                    let due = file.state.withLock { Self.uploadDue($0, draining: registry.draining) }
-                    if due <= now {
-                        registry.queue.remove(at: index)
-                        return (file, false, nil)
-                    }
-                    soonest = min(soonest ?? due, due)
-                }
-                return (nil, false, soonest)
-            }
-            if stopping { return nil }
-            if let job { return job }
-            let wait = min(1, max(0.01, (soonest ?? (now + 1)) - now))
-            _ = wakeup.wait(until: Date(timeIntervalSinceNow: wait))
-        }
-    }
-
-    private func workerLoop() {
-        while let file = nextJob() {
-            file.state.withLock { $0.queued = false }
-            process(file)
-        }
-        registry.withLock { $0.liveWorkers -= 1 }
-    }
+    // MARK: - one upload
 
     /// One upload attempt of `file`'s current content.
     func process(_ file: SpoolFile) {
-        let snapshot: SpoolFile.Snapshot
-        do {
-            guard let frozen = try file.beginUpload(fetch: fetcher(for: file)) else {
-                finishIdle(file)
+        defer { noteProgress() }
+        var started: SpoolFileMachine.Snapshot?
+        while started == nil {
+            let now = clock.now()
+            let draining = self.draining
+            let start = file.transition(self) { machine -> (SpoolFileMachine.UploadStart, [SpoolEffect]) in
+                let start = machine.startUpload(now: now, draining: draining)
+                if case .nothing(let effects) = start { return (start, effects) }
+                return (start, [])
+            }
+            switch start {
+            case .nothing, .deferred: return
+            case .notDue(let due):
+                queue.schedule(file, due: due)
                 return
+            case .fetchFirst(let step):
+                do {
+                    try file.perform(step, self)
+                } catch {
+                    let failure = error
+                    let later = clock.now()
+                    file.apply(self) { $0.preparationFailed(failure, now: later, draining: draining) }
+                    recordFailure(file, failure)
+                    return
+                }
+            case .start(let snapshot):
+                started = snapshot
             }
-            snapshot = frozen
-        } catch {
-            fail(file, snapshot: nil, error: error)
-            return
         }
-        if snapshot.remoteID == nil {
-            file.state.withLock { $0.placingAs = .init(folderID: snapshot.folderID, name: snapshot.name) }
-        }
-        // Until the node's placement is settled (bound, renamed, or deleted when discarded).
-        defer {
-            file.state.withLock { $0.placingAs = nil }
-            _ = registry.withLock { $0.retiring.removeValue(forKey: ObjectIdentifier(file)) }
-        }
+        guard let snapshot = started else { return }
         do {
-            let outcome = try send(file, snapshot: snapshot)
-            let more = file.finishUpload(snapshot, placedID: outcome.nodeID, version: outcome.version, error: nil)
-            bind(file, snapshot: snapshot, outcome: outcome)
-            file.state.withLock { $0.binding = false }
-            logger.debug("uploaded", metadata: ["name": "\(snapshot.name)", "bytes": "\(snapshot.size)"])
-            if more {
-                try? writeJournal(file)
-                enqueue(file)
-            } else {
-                journal.remove(file.key)
-                finishIdle(file)
+            let placement = try send(file, snapshot: snapshot)
+            let now = clock.now()
+            file.apply(self) { machine in
+                machine.uploaded(snapshot, nodeID: placement.nodeID, version: placement.version,
+                                 placedAt: placement.address, now: now)
             }
+            if file.machine.isBinding { bind(file, snapshot: snapshot, placement: placement) }
+            logger.debug("uploaded", metadata: ["name": "\(placement.address.name)", "bytes": "\(snapshot.size)"])
+            let later = clock.now()
+            let draining = self.draining
+            file.apply(self) { $0.bound(now: later, draining: draining) }
         } catch {
-            fail(file, snapshot: snapshot, error: FSError.from(error))
+            let failure = FSError.from(error)
+            let now = clock.now()
+            let draining = self.draining
+            file.apply(self) { $0.uploadFailed(snapshot, error: failure, now: now, draining: draining) }
+            recordFailure(file, failure)
         }
     }
 
-    private func fail(_ file: SpoolFile, snapshot: SpoolFile.Snapshot?, error: FSError) {
-        if let snapshot { _ = file.finishUpload(snapshot, placedID: nil, version: nil, error: error) } else {
-            file.state.withLock { $0.lastError = error; $0.retries += 1 }
-        }
-        let retries = file.state.withLock { state -> Int in
-            let delay = min(Self.maximumBackoff, 0.5 * pow(2, Double(min(state.retries, 8) - 1)))
-            state.nextAttempt = MonotonicClock.now() + delay
-            return state.retries
-        }
-        registry.withLock { $0.lastError = (error, MonotonicClock.now()) }
-        let name = file.snapshotState().name
+    private func recordFailure(_ file: SpoolFile, _ error: FSError) {
+        let now = clock.now()
+        registry.withLock { $0.lastError = (error, now) }
+        let machine = file.machine
+        let metadata: Logger.Metadata = ["name": "\(machine.address.name)", "error": "\(error)",
+                                         "retries": "\(machine.retries)"]
         if error.errno == EAGAIN {
             // Waiting for a name this mount is freeing: expected with lock-file renames, not a failure.
-            logger.debug("upload waits", metadata: ["name": "\(name)", "reason": "\(error)", "retries": "\(retries)"])
+            logger.debug("upload waits", metadata: metadata)
         } else if Self.isStanding(error) {
-            logger.error("upload refused by the server; the data stays in the journal and is retried",
-                         metadata: ["name": "\(name)", "error": "\(error)", "retries": "\(retries)"])
+            logger.error("upload refused by the server; the data stays in the journal and is retried", metadata: metadata)
         } else {
-            logger.warning("upload failed; retrying", metadata: ["name": "\(name)", "error": "\(error)",
-                                                                 "retries": "\(retries)"])
+            logger.warning("upload failed; retrying", metadata: metadata)
         }
-        enqueue(file)
     }
 
-    /// The API calls for one snapshot: a new file, a new version, or a conflict copy when our lock
-    /// was lost and someone else changed the file meanwhile.
-    private func send(_ file: SpoolFile, snapshot: SpoolFile.Snapshot) throws -> UploadProcedure.Outcome {
-        let profile = profiles[file.profileIndex].profile
-        let state = file.snapshotState()
-        let journalSession: @Sendable (String, Int64) -> Void = { [self] id, chunk in
-            file.state.withLock { $0.uploadID = id; $0.chunkSize = chunk }
-            try? writeJournal(file)
-        }
-        let procedure = UploadProcedure(writer: writer, profile: profile, snapshot: snapshot,
-                                        resumeUploadID: state.uploadID, onSession: journalSession,
-                                        onProgress: { done in file.state.withLock { $0.bytesDone = done } })
-        guard let remoteID = snapshot.remoteID else {
-            do {
-                return try procedure.placeNewFile(name: snapshot.name, folderID: snapshot.folderID)
-            } catch where [EINVAL, EEXIST].contains(FSError.from(error).errno) {
-                // The name is taken: by a node of ours on its way out (try again shortly), by our own
-                // earlier attempt that did arrive (adopt it), or by someone else (keep both).
-                let taken = try existingChild(profile, folderID: snapshot.folderID, name: snapshot.name)
-                if taken.map({ isDeleting($0.id) }) == true
-                    || namesBeingPlacedAway(profileIndex: file.profileIndex, folderID: snapshot.folderID, except: file)
-                        .contains(PosixName.encode(snapshot.name)) {
-                    throw FSError(EAGAIN, detail: "the name is still held by a node this mount is removing")
+    // MARK: - sending
+
+    private func procedure(_ file: SpoolFile, _ snapshot: SpoolFileMachine.Snapshot, resume: Bool) -> UploadProcedure {
+        UploadProcedure(
+            writer: writer, profile: file.profile, path: spool.filePath(snapshot.dataFile), size: snapshot.size,
+            resumeUploadID: resume ? snapshot.session?.uploadID : nil, logger: logger,
+            onSession: { [self] id, chunk in file.apply(self) { $0.sessionStarted(uploadID: id, chunkSize: chunk) } },
+            onProgress: { done in file.mutate { $0.uploadProgress(done) } })
+    }
+
+    /// The API calls for one snapshot: a new file, a new version, or a conflict copy.
+    private func send(_ file: SpoolFile, snapshot: SpoolFileMachine.Snapshot) throws -> Placement {
+        guard let remoteID = snapshot.remoteID else { return try placeNewFile(file, snapshot: snapshot) }
+        let upload = procedure(file, snapshot, resume: true)
+        if snapshot.mustCheckVersion {
+            let current = try api.nodeDetails(file.profile, nodeID: remoteID)
+            if current.version != snapshot.baseVersion {
+                if try ContentHash.matches(serverHash: current.hash, algorithm: current.hashAlgo, path: upload.path,
+                                           length: snapshot.size) {
+                    logger.notice("the server already has this content (an earlier upload's answer was lost)",
+                                  metadata: ["name": "\(snapshot.address.name)"])
+                    return Placement(nodeID: remoteID, version: current.version, address: snapshot.address, original: nil)
                 }
-                guard let taken else {
-                    // Free now (its holder was just deleted), or the server refuses the name itself.
-                    if state.retries < 3 { throw FSError(EAGAIN, detail: "the name was taken a moment ago") }
-                    throw error
-                }
-                if state.retries > 0, state.lastError?.errno != EAGAIN, taken.size == snapshot.size {
-                    return UploadProcedure.Outcome(nodeID: taken.id, version: taken.version)
-                }
-                let copy = ConflictName.make(snapshot.name, at: Date())
-                logger.warning("name taken on the server; uploading a conflict copy",
-                               metadata: ["name": "\(snapshot.name)", "copy": "\(copy)"])
-                file.state.withLock { state in
-                    state.name = copy
-                    state.placingAs = .init(folderID: snapshot.folderID, name: copy)
-                }
-                return try procedure.placeNewFile(name: copy, folderID: snapshot.folderID)
-            }
-        }
-        if snapshot.lockLost || state.lock == nil {
-            let current = try api.nodeDetails(profile, nodeID: remoteID)
-            if let base = snapshot.baseVersion, current.version != base {
-                let copy = ConflictName.make(snapshot.name, at: Date())
+                let copy = ConflictName.make(snapshot.address.name, at: Date())
                 logger.warning("the file changed on the server while our lock was lost; keeping both",
-                               metadata: ["name": "\(snapshot.name)", "copy": "\(copy)"])
-                _ = try procedure.placeNewFile(name: copy, folderID: current.parentID)
-                // The original keeps the other writer's version; our bytes live in the copy.
-                return UploadProcedure.Outcome(nodeID: remoteID, version: current.version)
+                               metadata: ["name": "\(snapshot.address.name)", "copy": "\(copy)"])
+                let placed = try procedure(file, snapshot, resume: false).placeNewFile(name: copy, folderID: current.parentID)
+                return Placement(nodeID: placed.nodeID, version: placed.version,
+                                 address: ServerAddress(folderID: current.parentID, name: copy), original: current)
             }
         }
-        if snapshot.isNote { return try procedure.updateNote(nodeID: remoteID) }
-        return try procedure.replace(nodeID: remoteID, name: snapshot.name)
+        let outcome = snapshot.isNote
+            ? try upload.updateNote(nodeID: remoteID, name: snapshot.address.name)
+            : try upload.replace(nodeID: remoteID, name: snapshot.address.name)
+        return Placement(nodeID: outcome.nodeID, version: outcome.version, address: snapshot.address, original: nil)
     }
 
+    /// A new file in its folder. When the name is taken: by a node of ours on its way out (try
+    /// again shortly), by our own earlier attempt (its hash is ours: adopt it), or by someone else
+    /// (keep both: ours goes in a conflict copy).
+    private func placeNewFile(_ file: SpoolFile, snapshot: SpoolFileMachine.Snapshot) throws -> Placement {
+        let address = snapshot.address
+        let upload = procedure(file, snapshot, resume: true)
+        do {
+            let placed = try upload.placeNewFile(name: address.name, folderID: address.folderID)
+            return Placement(nodeID: placed.nodeID, version: placed.version, address: address, original: nil)
+        } catch where [EINVAL, EEXIST].contains(FSError.from(error).errno) {
+            let folder = folderKey(file.profileIndex, address.folderID)
+            let taken = try existingChild(file.profile, folderID: address.folderID, name: address.name)
+            if taken.map({ overlay.isRemoving($0.id, from: folder, now: clock.now()) }) == true
+                || overlay.namesPlacedAway(in: folder, except: file.key).contains(PosixName.encode(address.name)) {
+                throw FSError(EAGAIN, detail: "the name is still held by a node this mount is removing")
+            }
+            guard let taken else {
+                // Free now (its holder was just deleted), or the server refuses the name itself.
+                if file.machine.retries < 3 { throw FSError(EAGAIN, detail: "the name was taken a moment ago") }
+                throw error
+            }
+            if try ContentHash.matches(serverHash: taken.hash, algorithm: taken.hashAlgo, path: upload.path,
+                                       length: snapshot.size) {
+                logger.notice("adopting a node with our content (an earlier upload's answer was lost)",
+                              metadata: ["name": "\(address.name)", "node": "\(taken.id)"])
+                return Placement(nodeID: taken.id, version: taken.version, address: address, original: nil)
+            }
+            let copy = ConflictName.make(address.name, at: Date())
+            logger.warning("name taken on the server; uploading a conflict copy",
+                           metadata: ["name": "\(address.name)", "copy": "\(copy)"])
+            let placed = try procedure(file, snapshot, resume: false).placeNewFile(name: copy, folderID: address.folderID)
+            return Placement(nodeID: placed.nodeID, version: placed.version,
+                             address: ServerAddress(folderID: address.folderID, name: copy), original: nil)
+        }
+    }
+
+    /// The server's child `name` of `folderID`, as the server lists it (no overlay).
     private func existingChild(_ profile: StorageProfile, folderID: String, name: String) throws -> RemoteNode? {
         var cursor: String?
+        var pages = 0
         repeat {
-            let page = try api.listFolder(profile, folderID: folderID, pageSize: 500, cursor: cursor)
+            let page = try api.listFolder(profile, folderID: folderID, pageSize: FolderPager.pageSize, cursor: cursor)
             if let found = page.items.first(where: { $0.name == name }) { return found }
             cursor = page.nextCursor
-        } while cursor != nil
+            pages += 1
+        } while cursor != nil && pages < FolderPager.maximumPages
         return nil
-    }
-
-    /// After a commit: a pending node becomes `.remote(id)` under the same inode; the node table and
-    /// the cached listing get the new size and version.
-    private func bind(_ file: SpoolFile, snapshot: SpoolFile.Snapshot, outcome: UploadProcedure.Outcome) {
-        let state = file.snapshotState()
-        let remote = NodeIdentity.remote(profile: file.profileIndex, id: outcome.nodeID)
-        let metadata = NodeMetadata(kind: .file, size: snapshot.size, mtime: state.mtime, version: outcome.version)
-        registry.withLock { registry in
-            if snapshot.remoteID == nil || registry.placements[file.key] != nil {
-                registry.placements[file.key] = (outcome.nodeID, metadata)
-            }
-        }
-        if snapshot.remoteID == nil {
-            if state.discarded {
-                // Deleted or renamed over while its upload ran: the node it placed goes to the trash.
-                noteDeleting(outcome.nodeID)
-                do {
-                    try writer.delete(profiles[file.profileIndex].profile, nodeID: outcome.nodeID)
-                } catch {
-                    deleteFailed(outcome.nodeID)
-                    logger.notice("could not trash the node of a file deleted while it uploaded",
-                                  metadata: ["name": "\(state.name)", "error": "\(error)"])
-                }
-                return
-            }
-            registry.withLock { $0.files[remote] = file }
-            if let ino = nodes.inode(of: file.pendingIdentity) {
-                nodes.rebind(ino, to: remote, displacing: true, from: file.pendingIdentity)
-            }
-            // Renamed or moved while the first upload ran: apply it now.
-            if state.name != snapshot.name || state.folderID != snapshot.folderID {
-                let profile = profiles[file.profileIndex].profile
-                if state.folderID != snapshot.folderID {
-                    try? writer.move(profile, nodeID: outcome.nodeID, toParentID: state.folderID)
-                }
-                if state.name != snapshot.name { _ = try? writer.rename(profile, nodeID: outcome.nodeID, to: state.name) }
-            }
-        }
-        // A cached listing of the folder may hold the file under its pending identity (merged from the
-        // spool while the kernel had no inode for it): point it at the server node.
-        let pending = file.pendingIdentity
-        if let folder = nodes.inode(of: .remote(profile: file.profileIndex, id: state.folderID)) {
-            listings.patch(folder) { entries in
-                entries.map { $0.identity == pending ? ListedEntry(name: $0.name, identity: remote, metadata: metadata) : $0 }
-            }
-        }
-        // A rename over another file may rebind the inode to that file at any moment: touch only
-        // what still stands for this node.
-        guard let ino = nodes.inode(of: remote) else { return }
-        nodes.refresh(ino, metadata: metadata, at: MonotonicClock.now(), identity: remote)
-        if let record = nodes.record(ino), record.identity == remote {
-            listings.patch(record.parent) { entries in
-                entries.map {
-                    $0.name == record.name && ($0.identity == remote || $0.identity == pending)
-                        ? ListedEntry(name: record.name, identity: remote, metadata: metadata) : $0
-                }
-            }
-        }
-    }
-
-    private func finishIdle(_ file: SpoolFile) {
-        // dropIfIdle keeps the file (and its lock) while a writer still has it open.
-        dropIfIdle(file)
     }
 }

@@ -3,17 +3,17 @@ import Foundation
 import Logging
 import Synchronization
 
-/// The write-back side of a mount: spooled files by identity, write handles, the upload queue and
-/// its workers, server locks and the journal.
+/// The write-back side of a mount: which spool file stands for which node and handle, and the
+/// driver of the effects their machines ask for (queue an upload, take or give back a lock, trash a
+/// node, leave the registry). The parts with rules of their own are their own types: `SpoolFile`
+/// (one file's life), `LocalOverlay` (what the server does not show yet), `UploadQueue`,
+/// `LockKeeper`, `WriteJournal`, `SpoolDirectory`.
 ///
-/// Invariants: a file has at most one `SpoolFile`, registered under its current identity (and, once
-/// a pending file is placed, under both); a file with changes not yet durable has a journal record
-/// written before `flush`/`fsync` returned; a spool file leaves the map only when it has no open
-/// writer and nothing left to upload; a lock is held from the first open for writing until the
-/// content is committed (or, when nothing was written, until the last writer closes). Thread-safe.
-final class WriteCoordinator: Sendable {
-    static let lockDuration = 120
-
+/// Invariants: a file has at most one live `SpoolFile`, registered under its current identities (a
+/// placed new file under both its pending and its server identity until it retires); a discarded
+/// or retired file is in no identity slot; the registry lock is innermost (taken inside a file's
+/// lock, never around one) and never held across I/O. Thread-safe.
+final class WriteCoordinator: SpoolFileContext, Sendable {
     let writer: any FastIOWriteAPI
     let api: any FastIOAPI
     let profiles: [MountedProfile]
@@ -21,224 +21,180 @@ final class WriteCoordinator: Sendable {
     let listings: ListingCache
     let logger: Logger
     let journal: WriteJournal
-    let spoolDirectory: String
+    let spool: SpoolDirectory
+    let overlay: LocalOverlay
+    let queue: UploadQueue
+    let clock: any WriteClock
     let workers: Int
+    /// Sends kernel invalidations (through the coherence queue, never from inside an operation).
+    let invalidate: @Sendable ([KernelInvalidation]) -> Void
+    /// Set once, right after init (it needs the coordinator's own closures).
+    private let keeperSlot = Mutex<LockKeeper?>(nil)
 
     struct Registry: Sendable {
-        var files: [NodeIdentity: SpoolFile] = [:]
-        var handles: [UInt64: SpoolFile] = [:]
-        var queue: [SpoolFile] = []
+        var byIdentity: [NodeIdentity: SpoolFile] = [:]
+        var byHandle: [UInt64: (file: SpoolFile, role: SpoolFileMachine.Role)] = [:]
+        var all: [ObjectIdentifier: SpoolFile] = [:]
         var lastError: (error: FSError, at: Double)?
-        /// Where each file created by this mount was placed (pending key -> server id and metadata),
-        /// so an inode or listing entry that still names the pending file finds the server node.
-        var placements: [String: (id: String, metadata: NodeMetadata)] = [:]
-        var stopping = false
-        /// Unmounting: files still open for writing upload without waiting to be quiet.
-        var draining = false
-        var liveWorkers = 0
-        /// Server nodes this mount is deleting or just deleted (id -> monotonic second until which
-        /// listings hide them).
-        var tombstones: [String: Double] = [:]
-        /// Files discarded while an upload that places them ran, until it finished (the uploader
-        /// then deletes the node it placed).
-        var retiring: [ObjectIdentifier: SpoolFile] = [:]
     }
     let registry = Mutex(Registry())
-    /// Wakes the upload workers (queue changes) and the lock keeper; paired with `registry` state.
-    let wakeup = NSCondition()
+
+    /// Counts upload outcomes, discards and retirements (what `waitIdle` waits for), and the live
+    /// upload workers.
+    struct Progress: Sendable {
+        var events: UInt64 = 0
+        var liveWorkers = 0
+    }
+    let progress = ConditionLocked(Progress())
 
     init(writer: any FastIOWriteAPI, api: any FastIOAPI, profiles: [MountedProfile], nodes: NodeTable,
-         listings: ListingCache, configuration: MountConfiguration, logger: Logger) throws(FSError) {
+         listings: ListingCache, configuration: MountConfiguration, logger: Logger,
+         clock: any WriteClock = SystemClock(), overlay: LocalOverlay = LocalOverlay(),
+         invalidate: @escaping @Sendable ([KernelInvalidation]) -> Void) throws(FSError) {
         self.writer = writer
         self.api = api
         self.profiles = profiles
         self.nodes = nodes
         self.listings = listings
         self.logger = logger
+        self.clock = clock
+        self.overlay = overlay
+        self.invalidate = invalidate
         workers = configuration.uploadWorkers
         let base = configuration.cacheDirectory
             ?? (FileManager.default.homeDirectoryForCurrentUser.path + "/.cache/fastiofs")
-        spoolDirectory = base + "/write/data"
-        do {
-            try FileManager.default.createDirectory(atPath: spoolDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw FSError(EIO, detail: "cannot create the spool directory \(spoolDirectory): \(error)")
-        }
+        spool = try SpoolDirectory(path: base + "/write/data")
         journal = try WriteJournal(directory: base + "/write/journal")
+        queue = UploadQueue(clock: clock)
+        keeperSlot.withLock { $0 = LockKeeper(clock: clock, logger: logger, server: lockServer()) }
         resumeJournal()
         startWorkers()
-        startLockKeeper()
+        keeper.start()
     }
 
-    // MARK: - files
+    var keeper: LockKeeper {
+        guard let keeper = keeperSlot.withLock({ $0 }) else { preconditionFailure("the lock keeper is set in init") }
+        return keeper
+    }
 
-    /// The live spool file of `identity` (a retired one, on its way out, counts as none).
+    // MARK: - SpoolFileContext
+
+    var now: Double { clock.now() }
+    var draining: Bool { queue.isDraining }
+
+    func perform(_ effect: SpoolEffect, of file: SpoolFile) {
+        switch effect {
+        case .schedule(let due):
+            queue.schedule(file, due: due)
+        case .releaseLock(let grant, let remoteID):
+            keeper.untrack(file)
+            releaseLock(grant, of: file, nodeID: remoteID)
+        case .keepLock:
+            keeper.track(file)
+        case .trashPlaced(let nodeID):
+            trashPlacedNode(nodeID, of: file)
+        case .retire:
+            unregister(file, keepingHandles: false)
+            overlay.removeSpooled(key: file.key)
+            overlay.clearPlacingAway(key: file.key)
+            keeper.untrack(file)
+            file.mutate { $0.retired() }
+            noteProgress()
+        case .deleteDataFiles, .writeJournal, .removeJournal:
+            // The file's own data and record: `SpoolFile.perform` handles them.
+            file.perform([effect], self)
+        }
+    }
+
+    /// Writes the first `keep` bytes of `version` of `file`'s node into `descriptor`.
+    func fetchOriginal(of file: SpoolFile, version: String?, keep: Int64, into descriptor: Int32) throws(FSError) {
+        guard let remoteID = file.machine.remoteID else { return }
+        try ServerCopy.fetch(api: api, profile: file.profile, nodeID: remoteID, version: version, length: keep,
+                             into: descriptor)
+    }
+
+    // MARK: - registry
+
+    /// The live spool file of `identity` (one discarded or leaving counts as none).
     func file(_ identity: NodeIdentity) -> SpoolFile? {
-        guard let file = registry.withLock({ $0.files[identity] }), !file.state.withLock({ $0.retired }) else { return nil }
-        return file
+        guard let file = registry.withLock({ $0.byIdentity[identity] }) else { return nil }
+        let machine = file.machine
+        return machine.isLeaving || machine.isDiscarded ? nil : file
     }
 
     func file(handle: UInt64) -> SpoolFile? {
-        registry.withLock { $0.handles[handle] }
+        registry.withLock { $0.byHandle[handle]?.file }
     }
 
-    /// Size and mtime of a file whose local content differs from the server's.
+    /// Every spool file of the mount (a copy of the list).
+    func allFiles() -> [SpoolFile] {
+        registry.withLock { Array($0.all.values) }
+    }
+
+    func register(_ file: SpoolFile, as identity: NodeIdentity) {
+        registry.withLock { registry in
+            registry.byIdentity[identity] = file
+            registry.all[ObjectIdentifier(file)] = file
+        }
+    }
+
+    /// Removes `file` from every identity slot (and, unless kept, from the list of files).
+    func unregister(_ file: SpoolFile, keepingHandles: Bool) {
+        registry.withLock { registry in
+            for (identity, known) in registry.byIdentity where known === file { registry.byIdentity[identity] = nil }
+            if !keepingHandles { registry.all[ObjectIdentifier(file)] = nil }
+        }
+    }
+
+    /// Size and mtime of a file whose local content differs from the server's (or is open for writing).
     func overlay(_ identity: NodeIdentity) -> (size: Int64, mtime: FSTime)? {
-        guard let file = file(identity) else { return nil }
-        let state = file.snapshotState()
-        guard state.generation > 0 || state.writers > 0 else { return nil }
-        return (state.size, state.mtime)
+        guard let file = registry.withLock({ $0.byIdentity[identity] }) else { return nil }
+        let machine = file.machine
+        guard machine.overridesServerAttributes else { return nil }
+        return (machine.size, machine.mtime)
     }
 
-    /// A new, empty file `name` in `target`, not on the server yet (uploaded after close).
-    func createFile(in target: FolderTarget, name: String) -> SpoolFile {
-        let key = UUID().uuidString.lowercased()
-        var state = SpoolFile.State(folderID: target.folderID, name: name, size: 0, mtime: FSTime(Date()),
-                                    materialized: true, fetchLimit: 0, dataPath: spoolDirectory + "/" + key)
-        state.generation = 1
-        state.lastChange = MonotonicClock.now()
-        let file = SpoolFile(key: key, profileIndex: target.profileIndex, spoolDirectory: spoolDirectory, state: state)
-        registry.withLock { $0.files[file.pendingIdentity] = file }
-        return file
+    /// The folder key of a folder of profile `profileIndex` in the overlay.
+    func folderKey(_ profileIndex: Int, _ folderID: String) -> LocalOverlay.FolderKey {
+        LocalOverlay.FolderKey(profile: profileIndex, folderID: folderID)
     }
 
-    /// The spool file of an existing server file opened for writing, taking its lock first (EBUSY
-    /// when someone else holds it).
-    func openExisting(profileIndex: Int, remoteID: String, folderID: String, name: String,
-                      metadata: NodeMetadata) throws(FSError) -> SpoolFile {
-        let identity = NodeIdentity.remote(profile: profileIndex, id: remoteID)
-        let deadline = MonotonicClock.now() + 10
-        var found: SpoolFile?
-        while found == nil {
-            found = registry.withLock { registry -> SpoolFile? in
-                if let known = registry.files[identity] {
-                    // A retired file is still releasing its lock: wait until it is gone.
-                    return known.state.withLock { $0.retired } ? nil : known
-                }
-                let key = UUID().uuidString.lowercased()
-                let state = SpoolFile.State(remoteID: remoteID, folderID: folderID, name: name, size: metadata.size,
-                                            mtime: metadata.mtime, materialized: false, fetchLimit: metadata.size,
-                                            baseVersion: metadata.version, dataPath: spoolDirectory + "/" + key)
-                let created = SpoolFile(key: key, profileIndex: profileIndex, spoolDirectory: spoolDirectory, state: state)
-                registry.files[identity] = created
-                return created
-            }
-            if found == nil {
-                guard MonotonicClock.now() < deadline else { throw FSError(EIO, detail: "a released spool file stays registered") }
-                usleep(1_000)
-            }
-        }
-        guard let file = found else { throw FSError(EIO) }
+    func noteProgress() {
+        progress.withLock { $0.events += 1 }
+    }
+
+    // MARK: - server effects
+
+    func releaseLock(_ grant: LockGrant, of file: SpoolFile, nodeID: String) {
         do {
-            try markIfNote(file, remoteID: remoteID)
-            try ensureLock(file, remoteID: remoteID)
+            try writer.releaseLock(file.profile, nodeID: nodeID, lockToken: grant.lockToken)
         } catch {
-            dropIfIdle(file)
-            throw error
+            logger.debug("lock release failed (it expires by itself)", metadata: ["node": "\(nodeID)", "error": "\(error)"])
         }
-        return file
     }
 
-    /// Counts a new writer of `file`; false when the file was retired meanwhile (open it again).
-    func attach(handle: UInt64, to file: SpoolFile) -> Bool {
-        let attached = file.state.withLock { state -> Bool in
-            guard !state.retired else { return false }
-            state.writers += 1
-            return true
-        }
-        if attached { registry.withLock { $0.handles[handle] = file } }
-        return attached
-    }
-
-    /// `close` of a write handle: the last writer of an unchanged file releases its lock at once.
-    func detach(handle: UInt64) {
-        guard let file = registry.withLock({ $0.handles.removeValue(forKey: handle) }) else { return }
-        let dirty = file.state.withLock { state -> Bool in
-            state.writers -= 1
-            return state.generation > state.durableGeneration
-        }
-        if dirty {
-            try? commitLocally(file)
+    /// The node a discarded new file's upload placed goes to the trash (hidden from listings meanwhile).
+    private func trashPlacedNode(_ nodeID: String, of file: SpoolFile) {
+        let folder = folderKey(file.profileIndex, file.machine.address.folderID)
+        let placedFolder: LocalOverlay.FolderKey
+        if case .discarded(.some(let snapshot)) = file.machine.phase {
+            placedFolder = folderKey(file.profileIndex, snapshot.address.folderID)
         } else {
-            dropIfIdle(file)
+            placedFolder = folder
+        }
+        overlay.noteRemoving(nodeID, from: placedFolder, name: nil)
+        overlay.clearPlacingAway(key: file.key)
+        do {
+            try writer.delete(file.profile, nodeID: nodeID)
+            overlay.removed(nodeID, from: placedFolder, now: clock.now())
+        } catch {
+            overlay.removalFailed(nodeID, from: placedFolder)
+            logger.error("could not trash the node of a file deleted while it uploaded; it stays on the server",
+                         metadata: ["name": "\(file.machine.address.name)", "node": "\(nodeID)", "error": "\(error)"])
         }
     }
 
-    /// Fetches the original bytes a change needs from the server version the file was opened at.
-    func fetcher(for file: SpoolFile) -> SpoolFile.Fetcher {
-        let profile = profiles[file.profileIndex].profile
-        let remoteID = file.snapshotState().remoteID
-        let api = self.api
-        return { (descriptor: Int32, version: String?, limit: Int64) throws(FSError) in
-            guard let remoteID else { return }
-            var buffer = [UInt8](repeating: 0, count: 4 << 20)
-            var offset: Int64 = 0
-            while offset < limit {
-                let want = Int(min(Int64(buffer.count), limit - offset))
-                let got: Int
-                do {
-                    got = try buffer.withUnsafeMutableBytes { raw in
-                        try api.read(profile, nodeID: remoteID, versionID: version, offset: offset,
-                                     into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<want]))
-                    }
-                } catch {
-                    throw FSError.from(error)
-                }
-                if got == 0 { break }
-                let written = buffer.withUnsafeBytes { pwrite(descriptor, $0.baseAddress!, got, off_t(offset)) }
-                guard written == got else { throw FSError(written < 0 ? errno : ENOSPC, detail: "spool fill") }
-                offset += Int64(got)
-            }
-        }
-    }
-
-    // MARK: - durability
-
-    /// `close`/`flush`: the bytes are on local disk and journaled, and the upload is queued. A
-    /// standing server error (quota, permission ...) is reported here, with the data kept.
-    func commitLocally(_ file: SpoolFile) throws(FSError) {
-        let state = file.snapshotState()
-        guard !state.discarded, state.generation > state.durableGeneration else { return }
-        try file.materialize(fetch: fetcher(for: file))
-        try file.syncData()
-        try writeJournal(file)
-        enqueue(file)
-        if let standing = standingError(for: file) { throw standing }
-    }
-
-    /// `fsync`: returns once everything written so far is durable on the server.
-    func waitDurable(_ file: SpoolFile, timeout: Double = 600) throws(FSError) {
-        let target = file.state.withLock { state -> UInt64 in
-            state.syncWanted = max(state.syncWanted, state.generation)
-            return state.generation
-        }
-        try commitLocally(file)
-        let deadline = MonotonicClock.now() + timeout
-        while true {
-            let state = file.snapshotState()
-            if state.discarded || (state.durableGeneration >= target && !state.binding) { return }
-            if let error = state.lastError, Self.isStanding(error) { throw error }
-            if MonotonicClock.now() > deadline { throw FSError(EIO, detail: "upload did not finish in \(Int(timeout)) s") }
-            usleep(10_000)
-        }
-    }
-
-    /// Records `file` in the journal, unless it was discarded (unlinked, or the source of a rename
-    /// over another file): `discard` sets the flag before it removes the record, so checking again
-    /// after the write leaves no record behind whichever runs first.
-    func writeJournal(_ file: SpoolFile) throws(FSError) {
-        let state = file.snapshotState()
-        guard !state.discarded else { return }
-        defer { if file.snapshotState().discarded { journal.remove(file.key) } }
-        let profile = profiles[file.profileIndex].profile
-        let record = JournalRecord(key: file.key, profileKind: profile.kind.rawValue, profileID: profile.id,
-                                   remoteID: state.remoteID, folderID: state.folderID, name: state.name,
-                                   size: state.size, baseVersion: state.baseVersion,
-                                   dataFile: (state.dataPath as NSString).lastPathComponent,
-                                   uploadID: state.uploadID, chunkSize: state.chunkSize,
-                                   isNote: state.isNote ? true : nil)
-        try journal.write(record)
-    }
+    // MARK: - errors
 
     /// Errors that waiting will not cure (quota, payment, permission, refused names): reported to
     /// the writer; the data stays in the journal and is retried later.
@@ -254,100 +210,33 @@ final class WriteCoordinator: Sendable {
     /// The file's own standing error, else an account-wide one (quota, storage full) another upload
     /// met in the last minute. Errors about one file (a refused name, a permission on one folder) stay
     /// with that file: they must not fail the close of every other file.
-    private func standingError(for file: SpoolFile) -> FSError? {
-        if let own = file.snapshotState().lastError, Self.isStanding(own) { return own }
+    func standingError(for file: SpoolFile) -> FSError? {
+        if let own = file.machine.lastError, Self.isStanding(own) { return own }
+        let now = clock.now()
         return registry.withLock { registry in
-            guard let last = registry.lastError, Self.isAccountWide(last.error),
-                  MonotonicClock.now() - last.at < 60 else { return nil }
+            guard let last = registry.lastError, Self.isAccountWide(last.error), now - last.at < 60 else { return nil }
             return last.error
         }
     }
+}
 
-    // MARK: - namespace changes
-
-    /// Forgets a file's local content (unlink, or the source of a rename over a file). Returns the
-    /// server id when the file was placed already (the caller deletes that node; listings hide it
-    /// from now on, unless the caller reports `deleteFailed`).
-    func discard(_ identity: NodeIdentity) -> String? {
-        guard let id = discardLocally(identity) else { return nil }
-        noteDeleting(id)
-        return id
+extension SpoolFile {
+    /// A transition with no effects to perform (the lock keeper's, the coordinator's bookkeeping).
+    @discardableResult
+    func mutate<Result>(_ body: (inout SpoolFileMachine) -> Result) -> Result {
+        transition(NoEffects()) { machine in (body(&machine), []) }
     }
+}
 
-    private func discardLocally(_ identity: NodeIdentity) -> String? {
-        guard let file = file(identity) else {
-            if case .remote(_, let id) = identity { return id }
-            // A pending file whose upload placed it and retired its spool just now.
-            if case .remote(_, let id)? = placement(of: identity)?.identity { return id }
-            return nil
-        }
-        let state = file.state.withLock { state -> SpoolFile.State in
-            state.discarded = true
-            return state
-        }
-        journal.remove(file.key)
-        releaseLock(file)
-        registry.withLock { registry in
-            for (key, value) in registry.files where value === file { registry.files[key] = nil }
-            // Its upload may be placing it right now: the uploader deletes that node when done.
-            if state.uploading { registry.retiring[ObjectIdentifier(file)] = file }
-        }
-        if !state.uploading { file.removeData() }
-        if case .remote(_, let id) = identity { return id }
-        return state.remoteID
+/// A context for transitions that ask for no effects (asserted: none may be lost).
+private struct NoEffects: SpoolFileContext {
+    var now: Double { MonotonicClock.now() }
+    var draining: Bool { false }
+    var logger: Logger { Logger(label: "fastiofs.write") }
+    func fetchOriginal(of file: SpoolFile, version: String?, keep: Int64, into descriptor: Int32) throws(FSError) {
+        throw FSError(EIO, detail: "no fetch in a bookkeeping transition")
     }
-
-    /// Where a rename of a file the server may not have yet must go.
-    enum LocalAddress: Equatable {
-        /// Not placed yet: the new folder and name are applied when its upload places it.
-        case readdressed
-        /// Placed on the server meanwhile (the node may not be rebound yet): rename node `id` there.
-        case placed(id: String)
-        /// No spooled file behind the inode.
-        case unknown
-    }
-
-    /// A pending file's new folder and name (rename before its first upload completes).
-    func readdress(ino: UInt64, folderID: String, name: String) -> LocalAddress {
-        guard let record = nodes.record(ino), let file = file(record.identity) else { return .unknown }
-        let placedID = file.state.withLock { state -> String? in
-            // Once placed, the uploader no longer applies local renames: the server must be told.
-            if let id = state.remoteID { return id }
-            state.folderID = folderID
-            state.name = name
-            return nil
-        }
-        if let placedID { return .placed(id: placedID) }
-        if file.snapshotState().generation > file.snapshotState().durableGeneration { try? writeJournal(file) }
-        return .readdressed
-    }
-
-    /// Keeps a spooled file's folder and name in step with a server-side rename.
-    func readdress(remoteID: String, folderID: String, name: String) {
-        let found = registry.withLock { registry in
-            registry.files.first { key, _ in if case .remote(_, remoteID) = key { return true }; return false }?.value
-        }
-        guard let found else { return }
-        found.state.withLock { $0.folderID = folderID; $0.name = name }
-    }
-
-    /// Retires `file` when nobody writes it and the server has all of it: releases its lock, then
-    /// forgets it and its data. The idle check and `retired` are one step, so a writer attaching at
-    /// the same moment either keeps the file alive or sees it retired and opens afresh.
-    func dropIfIdle(_ file: SpoolFile) {
-        let idle = file.state.withLock { state -> Bool in
-            // Not while binding: until the node table knows the committed version, a new open
-            // would start a spool file from the previous one and its upload would undo this one.
-            guard !state.retired, state.writers == 0, !state.uploading, !state.binding,
-                  state.generation <= state.durableGeneration || state.discarded else { return false }
-            state.retired = true
-            return true
-        }
-        guard idle else { return }
-        releaseLock(file)
-        registry.withLock { registry in
-            for (key, value) in registry.files where value === file { registry.files[key] = nil }
-        }
-        file.removeData()
+    func perform(_ effect: SpoolEffect, of file: SpoolFile) {
+        assertionFailure("a bookkeeping transition asked for \(effect)")
     }
 }

@@ -1,10 +1,12 @@
 import Foundation
-import Synchronization
 
 /// One pending upload as the journal keeps it: enough to send the spooled bytes after a crash.
 ///
-/// Invariant: `dataFile` (relative to the spool directory) held exactly `size` bytes, synced to disk,
-/// when the record was written; `remoteID` nil means a new file to place in `folderID` as `name`.
+/// Invariant: when the record was written, `dataFile` (a name in the spool directory) held the
+/// bytes of the file's last commit, synced to disk; it may have been written further since (a file
+/// written again after a `close`), so its content then is the commit's or a later one, and that is
+/// what a resume sends. `size` is the size at that commit (for status only). `remoteID` nil means a
+/// new file to place in `folderID` as `name`.
 struct JournalRecord: Codable, Sendable, Equatable {
     var key: String
     var profileKind: String
@@ -15,36 +17,46 @@ struct JournalRecord: Codable, Sendable, Equatable {
     var size: Int64
     var baseVersion: String?
     var dataFile: String
-    /// A chunked session already started for this content (resume from the server's chunk map).
+    /// A chunked session already started (resume from the server's chunk map).
     var uploadID: String?
     var chunkSize: Int64?
+    /// The data file whose content the session carries (absent in older records: `dataFile`).
+    var sessionDataFile: String?
     /// The file is a Fast.io note (written with `updatenote`); absent in older records.
     var isNote: Bool?
+
+    init(key: String, profileKind: String, profileID: String, fields: JournalRecordFields) {
+        self.key = key
+        self.profileKind = profileKind
+        self.profileID = profileID
+        remoteID = fields.remoteID
+        folderID = fields.folderID
+        name = fields.name
+        size = fields.size
+        baseVersion = fields.baseVersion
+        dataFile = fields.dataFile
+        uploadID = fields.session?.uploadID
+        chunkSize = fields.session?.chunkSize
+        sessionDataFile = fields.session?.dataFile
+        isNote = fields.isNote ? true : nil
+    }
 }
 
 /// The write journal: one small JSON file per pending upload under `<cache>/write/journal/`.
 ///
-/// Invariants: a record is written with write-to-temp, fsync, rename (a crash leaves the old record
-/// or the new one, never a torn one); it is removed only once its content is durable on the server.
-/// Thread-safe: writes and removals of one key are serialized (striped locks), so concurrent writers
-/// of a record never share a temp file and a removal is never undone by an older write in flight.
+/// Invariants: a record reaches its final name only by a rename of a temporary file that was
+/// written and fdatasync'ed first (a crash leaves the old record or the new one, never a torn one);
+/// the directory is fsynced after each rename or removal before the change is relied on. The order
+/// of records of one file is decided by its owner (`SpoolFile` publishes them in sequence order),
+/// so this type holds no lock: temporary names are unique per sequence.
 struct WriteJournal: Sendable {
     let directory: String
-    private let stripes: [KeyStripe] = (0..<32).map { _ in KeyStripe() }
-
-    /// One of the locks that serialize the journal operations of the keys hashed to it.
-    private final class KeyStripe: Sendable {
-        let mutex = Mutex(())
-    }
-
-    private func stripe(_ key: String) -> KeyStripe {
-        stripes[Int(UInt(bitPattern: key.hashValue) % UInt(stripes.count))]
-    }
 
     init(directory: String) throws(FSError) {
         self.directory = directory
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
         } catch {
             throw FSError(EIO, detail: "cannot create the journal directory \(directory): \(error)")
         }
@@ -52,33 +64,77 @@ struct WriteJournal: Sendable {
 
     func path(_ key: String) -> String { directory + "/" + key + ".json" }
 
-    func write(_ record: JournalRecord) throws(FSError) {
-        try stripe(record.key).mutex.withLock { (_: inout Void) throws(FSError) in try writeLocked(record) }
-    }
-
-    private func writeLocked(_ record: JournalRecord) throws(FSError) {
+    /// Writes `record` to a temporary file and syncs it; `publish` renames it into place.
+    func prepare(_ record: JournalRecord, sequence: UInt64) throws(FSError) -> String {
         let data: Data
-        do { data = try JSONEncoder().encode(record) } catch { throw FSError(EIO, detail: "journal encode") }
-        let temporary = path(record.key) + ".tmp"
+        do { data = try JSONEncoder().encode(record) } catch { throw FSError(EIO, detail: "journal encode: \(error)") }
+        let temporary = path(record.key) + ".\(sequence).tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw FSError(errno, detail: "journal open") }
         defer { close(fd) }
-        let written = data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress!, $0.count) }
-        guard written == data.count else { throw FSError(written < 0 ? errno : ENOSPC, detail: "journal write") }
-        guard fdatasync(fd) == 0 else { throw FSError(errno, detail: "journal fsync") }
-        guard rename(temporary, path(record.key)) == 0 else { throw FSError(errno, detail: "journal rename") }
-    }
-
-    func remove(_ key: String) {
-        stripe(key).mutex.withLock { _ in _ = unlink(path(key)) }
-    }
-
-    /// Every complete record (unreadable files are skipped: they were never renamed into place).
-    func records() -> [JournalRecord] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return names.filter { $0.hasSuffix(".json") }.sorted().compactMap { name in
-            guard let data = FileManager.default.contents(atPath: directory + "/" + name) else { return nil }
-            return try? JSONDecoder().decode(JournalRecord.self, from: data)
+        do throws(FSError) {
+            let written = data.withUnsafeBytes { raw in
+                Result { () throws(FSError) in try SpoolDirectory.writeAll(fd, raw, at: 0) }
+            }
+            try written.get()
+            try SpoolDirectory.syncData(fd)
+        } catch {
+            unlink(temporary)
+            throw error
         }
+        return temporary
+    }
+
+    /// Renames a prepared record into place (the caller holds its file's lock: order matters).
+    func publish(_ temporary: String, key: String) throws(FSError) {
+        guard rename(temporary, path(key)) == 0 else {
+            let failure = FSError(errno, detail: "journal rename")
+            unlink(temporary)
+            throw failure
+        }
+    }
+
+    /// Drops a prepared record that a newer one superseded.
+    func discard(_ temporary: String) {
+        unlink(temporary)
+    }
+
+    /// Removes `key`'s record (the caller holds its file's lock); one already gone counts as removed.
+    func remove(_ key: String) throws(FSError) {
+        guard unlink(path(key)) == 0 || errno == ENOENT else { throw FSError(errno, detail: "journal unlink") }
+    }
+
+    func syncDirectory() throws(FSError) {
+        try SpoolDirectory.syncDirectory(directory)
+    }
+
+    /// Every complete record, and what could not be read (temporary files of a crash are dropped).
+    func records() -> (records: [JournalRecord], unreadable: [(name: String, reason: String)]) {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory)
+        } catch {
+            return ([], [(directory, "cannot list: \(error)")])
+        }
+        var records: [JournalRecord] = []
+        var unreadable: [(String, String)] = []
+        for name in names.sorted() {
+            let full = directory + "/" + name
+            if name.hasSuffix(".tmp") {
+                unlink(full)
+                continue
+            }
+            guard name.hasSuffix(".json") else { continue }
+            guard let data = FileManager.default.contents(atPath: full) else {
+                unreadable.append((name, "cannot read"))
+                continue
+            }
+            do {
+                records.append(try JSONDecoder().decode(JournalRecord.self, from: data))
+            } catch {
+                unreadable.append((name, "not a journal record: \(error)"))
+            }
+        }
+        return (records, unreadable)
     }
 }
