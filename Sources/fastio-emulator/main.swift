@@ -24,6 +24,10 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("fail-rate"), help: "Probability of an injected 503 or connection reset.") var failRate: Double = 0
     @Option(name: .customLong("rate-limit-rate"), help: "Probability of an injected 429.") var rateLimitRate: Double = 0
     @Option(help: "Envelope shape: flat or wrapped.") var envelope: String = "flat"
+    @Option(name: .customLong("commit-delay-ms"),
+            help: "Answer requests that commit file content N milliseconds after they took effect.") var commitDelayMs: Int = 0
+    @Option(name: .customLong("max-lock-seconds"),
+            help: "Grant and renew locks for at most N seconds (to test lost locks).") var maxLockSeconds: Int?
 
     func run() async throws {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
@@ -37,9 +41,12 @@ struct Serve: AsyncParsableCommand {
         guard let mode = EnvelopeMode(rawValue: envelope) else { throw ValidationError("--envelope must be flat or wrapped") }
         if let seed, seed != "demo" { throw ValidationError("--seed supports only `demo`") }
         guard (0...1).contains(failRate), (0...1).contains(rateLimitRate) else { throw ValidationError("rates must be within 0...1") }
-        let config = EmulatorConfig(
+        if let maxLockSeconds, maxLockSeconds < 1 { throw ValidationError("--max-lock-seconds must be at least 1") }
+        var config = EmulatorConfig(
             host: String(listen[..<colon]), port: port, dataDirectory: data, primaryToken: token, users: users,
             seedDemo: seed == "demo", latencyMs: max(0, latencyMs), failRate: failRate, rateLimitRate: rateLimitRate, envelope: mode)
+        config.commitDelayMs = max(0, commitDelayMs)
+        config.maxLockSeconds = maxLockSeconds
         try await EmulatorServer(config: config).run()
     }
 }

@@ -9,6 +9,8 @@ import Testing
     let folder = "4folder0000000000000000000000000000"
     let mtime = FSTime(seconds: 1_700_000_000)
     let grant = LockGrant(lockToken: "token", expiresAt: nil)
+    /// A lock of the asked duration (120 s), granted at wall time 0: renewed after 60 s.
+    let timing = SpoolFileMachine.LockTiming(expiresAt: nil, wallNow: Date(timeIntervalSince1970: 0))
 
     func created(now: Double = 0) -> SpoolFileMachine {
         SpoolFileMachine.created(key: "k", address: ServerAddress(folderID: folder, name: "a.txt"), mtime: mtime, now: now)
@@ -285,16 +287,16 @@ import Testing
         #expect(answer28 == .acquire)
         let answer29 = machine.beginLockAcquire()
         #expect(answer29 == .wait)
-        let answer30 = machine.lockAcquired(grant, now: 0, draining: false)
+        let answer30 = machine.lockAcquired(grant, timing: timing, now: 0, draining: false)
         #expect(answer30 == [.keepLock])
         #expect(machine.heartbeatDue(now: 59) == nil)
         #expect(machine.heartbeatDue(now: 60) == grant)
-        machine.heartbeat(grant, succeeded: false, now: 60)
+        machine.heartbeat(grant, succeeded: false, timing: timing, now: 60)
         #expect(machine.lock == .lost)
         let again = LockGrant(lockToken: "token2", expiresAt: nil)
-        let answer31 = machine.relocked(again, serverVersion: "v1", now: 61)
+        let answer31 = machine.relocked(again, serverVersion: "v1", timing: timing, now: 61)
         #expect(answer31.isEmpty)
-        #expect(machine.lock == .held(again, due: 121))
+        #expect(machine.lock == .held(again, due: 121, expires: timing.expires))
         let answer32 = machine.attach(.writer)
         #expect(answer32)
         _ = machine.beginChange()
@@ -309,10 +311,10 @@ import Testing
     @Test func aLockLostWhileSomeoneElseChangedTheFileIsGivenBackAndTheUploadMakesAConflictCopy() {
         var machine = existing()
         _ = machine.beginLockAcquire()
-        _ = machine.lockAcquired(grant, now: 0, draining: false)
-        machine.heartbeat(grant, succeeded: false, now: 60)
+        _ = machine.lockAcquired(grant, timing: timing, now: 0, draining: false)
+        machine.heartbeat(grant, succeeded: false, timing: timing, now: 60)
         let again = LockGrant(lockToken: "token2", expiresAt: nil)
-        let answer33 = machine.relocked(again, serverVersion: "v2", now: 61)
+        let answer33 = machine.relocked(again, serverVersion: "v2", timing: timing, now: 61)
         #expect(answer33 == [.releaseLock(again, remoteID: "2node")])
         #expect(machine.lock == .lost)
         #expect(machine.lockAttention(now: 61) == .infinity, "the keeper stops trying")
@@ -338,7 +340,7 @@ import Testing
         let answer35 = machine.attach(.writer)
         #expect(answer35)
         _ = machine.beginLockAcquire()
-        _ = machine.lockAcquired(grant, now: 0, draining: false)
+        _ = machine.lockAcquired(grant, timing: timing, now: 0, draining: false)
         let effects = machine.detach(.writer, now: 1, draining: false)
         #expect(effects.contains(.releaseLock(grant, remoteID: "2node")))
         #expect(effects.contains(.retire))
@@ -349,7 +351,7 @@ import Testing
         let answer36 = machine.attach(.writer)
         #expect(answer36)
         _ = machine.beginLockAcquire()
-        _ = machine.lockAcquired(grant, now: 0, draining: false)
+        _ = machine.lockAcquired(grant, timing: timing, now: 0, draining: false)
         _ = machine.beginChange()
         _ = machine.materialized(nil, now: 0, draining: false)
         _ = machine.endChange(.write(end: 1), mtime: mtime, now: 0, draining: false)
@@ -406,7 +408,32 @@ import Testing
         #expect(outcome == .placingAway(old: snapshot.address))
         _ = machine.uploaded(snapshot, nodeID: "2n", version: nil, placedAt: snapshot.address, now: 1)
         #expect(machine.address == renamed, "the rename is kept for the uploader to apply")
+        let (binding, _) = machine.readdress(to: ServerAddress(folderID: folder, name: "c.txt"))
+        #expect(binding == .wait, "a rename waits while the binder may be moving the node")
+        #expect(machine.address == renamed)
+        _ = machine.bound(now: 1, draining: false)
         let (later, _) = machine.readdress(to: ServerAddress(folderID: folder, name: "c.txt"))
         #expect(later == .placed(id: "2n"))
+    }
+
+    @Test func aLockThatLapsedIsTreatedAsLostUntilTakenAgain() {
+        var machine = existing()
+        _ = machine.beginLockAcquire()
+        _ = machine.lockAcquired(grant, timing: timing, now: 0, draining: false)
+        #expect(!machine.lockLapsed(wallNow: Date(timeIntervalSince1970: 119)))
+        #expect(machine.lockLapsed(wallNow: Date(timeIntervalSince1970: 120)))
+        machine.lockLapsed()
+        #expect(machine.lock == .lost)
+        #expect(machine.lockAttention(now: 5) == 0, "the keeper takes it again at once")
+    }
+
+    @Test func locksAreRenewedAtHalfTheirLifeAsTheServerStatesIt() {
+        let start = Date(timeIntervalSince1970: 1_000)
+        let short = SpoolFileMachine.LockTiming(expiresAt: start.addingTimeInterval(4), wallNow: start)
+        #expect(short.renewIn == 2 && short.expires == start.addingTimeInterval(4))
+        let long = SpoolFileMachine.LockTiming(expiresAt: start.addingTimeInterval(3_600), wallNow: start)
+        #expect(long.renewIn == 60, "never later than half the duration we asked for")
+        let unknown = SpoolFileMachine.LockTiming(expiresAt: nil, wallNow: start)
+        #expect(unknown.renewIn == 60 && unknown.expires == start.addingTimeInterval(120))
     }
 }

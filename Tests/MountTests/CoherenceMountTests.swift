@@ -109,6 +109,27 @@ struct CoherenceMountTests {
         #expect(deleted != nil && deleted! <= 2, "delete: \(String(describing: deleted)) s")
     }
 
+    /// A folder where this mount has a file open for writing (an editor's swap file) and another one
+    /// waiting to upload (a duplicate closed while the writer goes on) is refreshed like any other:
+    /// another user's new file shows within 2 s, and ours stay listed.
+    @Test func anotherUsersChangeShowsBesideOurLocalWork() async throws {
+        let s = try await setUp()
+        defer { s.mount.unmount(); s.emulator.stop() }
+        let swap = open(s.path("sub/.notes.swp"), O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        let queued = open(s.path("sub/queued.log"), O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        #expect(swap >= 0 && queued >= 0, "errno \(errno)")
+        defer { close(swap); close(queued) }
+        #expect(write(swap, "swap", 4) == 4)
+        #expect(write(queued, "one\n", 4) == 4)
+        #expect(close(dup(queued)) == 0, "a closed duplicate commits: queued, waiting for its writer to go quiet")
+        #expect(Set(try POSIX.listNames(s.path("sub"))) == [".notes.swp", "queued.log"])
+
+        _ = try await s.other.uploadSingle(s.ctx, parent: s.subID, name: "theirs.txt", data: Data("theirs\n".utf8))
+        let shown = try await secondsUntil(5) { listed(s.path("sub"), "theirs.txt") && exists(s.path("sub/theirs.txt")) }
+        #expect(shown != nil && shown! <= 2, "another user's file: \(String(describing: shown)) s\n\(s.mount.logTail())")
+        #expect(Set(try POSIX.listNames(s.path("sub"))) == [".notes.swp", "queued.log", "theirs.txt"])
+    }
+
     @Test func nextOpenSeesNewContentWhileAnOpenReaderKeepsItsVersion() async throws {
         // Small enough for few parallel range reads (the emulator has been seen to wedge under many).
         let old = Data((0..<(640 << 10)).map { UInt8(truncatingIfNeeded: $0 &* 7) })

@@ -12,12 +12,13 @@ extension Router {
         let me = try c.me
         let duration = try c.int("duration") ?? 300
         guard (60...3600).contains(duration) else { throw APIError.invalid("duration must be 60-3600 seconds", param: "duration") }
+        let granted = min(duration, emulator.config.maxLockSeconds ?? duration)
         let clientInfo = c.param("client_info")
         if let ci = clientInfo, !ci.isEmpty, JSON.parse(ci) == nil { throw APIError.invalid("client_info must be JSON", param: "client_info") }
         return try await db.write { db -> Reply in
             let n = try NodeLookup.liveNode(db, scope, id)
             let now = Timestamps.nowMicros()
-            let expires = now + Int64(duration) * 1_000_000
+            let expires = now + Int64(granted) * 1_000_000
             var token = lockToken()
             var lockedAt = now
             if let existing = try NodeLookup.lock(db, n.id, now: now) {
@@ -30,11 +31,11 @@ extension Router {
                     INSERT INTO locks(node_id, user_id, token, locked_at, expires_at, duration, client_info) VALUES (?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT(node_id) DO UPDATE SET user_id = excluded.user_id, token = excluded.token, locked_at = excluded.locked_at,
                         expires_at = excluded.expires_at, duration = excluded.duration, client_info = excluded.client_info
-                    """, arguments: [n.id, me.id, token, lockedAt, expires, duration, clientInfo])
+                    """, arguments: [n.id, me.id, token, lockedAt, expires, granted, clientInfo])
             try ActivityLog.bump(db, channel: scope.workspaceId, keys: ["storage:" + Identifiers.display(n.id)], ts: emulator.clock.next())
             return .ok([("lock_token", .string(token)), ("locked_at", .string(Timestamps.iso(lockedAt))),
                         ("expires_at", .string(Timestamps.iso(expires))), ("node_id", .string(Identifiers.display(n.id))),
-                        ("time_remaining", .int(Int64(duration)))])
+                        ("time_remaining", .int(Int64(granted)))])
         }
     }
 

@@ -41,7 +41,19 @@ struct Dispatcher: Sendable {
             emulator.logger.error("internal error: \(error)")
             response = Envelope.response(.internalServerError, Envelope.error(.internalError("\(error)"), mode: emulator.envelope))
         }
+        if emulator.config.commitDelayMs > 0, Dispatcher.commitsContent(request) {
+            try? await Task.sleep(for: .milliseconds(emulator.config.commitDelayMs))
+        }
         return finish(response, rateKey: rateKey)
+    }
+
+    /// An upload that may store a file, a storage `update` (a rename, or a new version from an
+    /// upload) or an `updatenote`: the requests `--commit-delay-ms` answers late.
+    static func commitsContent(_ request: Request) -> Bool {
+        guard request.method == .post else { return false }
+        let path = request.uri.path
+        return path.hasSuffix("/upload/") || path.hasSuffix("/upload") || path.hasSuffix("/update/")
+            || path.hasSuffix("/updatenote/") || path.hasSuffix("/stream/")
     }
 
     private func finish(_ response: Response, rateKey: String) -> Response {

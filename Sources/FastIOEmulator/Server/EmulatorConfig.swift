@@ -12,6 +12,11 @@ public struct EmulatorConfig: Sendable {
     public var failRate: Double
     public var rateLimitRate: Double
     public var envelope: EnvelopeMode
+    /// Fault injection: requests that commit file content (an upload that stores a file, a storage
+    /// `update`, `updatenote`) are answered this many milliseconds after they took effect (0: at once).
+    public var commitDelayMs = 0
+    /// Fault injection: locks are granted (and renewed) for at most this many seconds (nil: as asked).
+    public var maxLockSeconds: Int?
 
     public init(
         host: String, port: Int, dataDirectory: String, primaryToken: String?, users: [UserToken], seedDemo: Bool,

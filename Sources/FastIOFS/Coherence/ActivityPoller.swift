@@ -24,6 +24,8 @@ final class ActivityPoller: Sendable {
     let minimumInterval: Double
     private let callbacks: Callbacks
     private let cancellation = TransferCancellation()
+    /// Set when the loop is cancelled; the loop's pauses wait on it.
+    private let stopping = ConditionLocked(false)
     private let finished = DispatchSemaphore(value: 0)
     private let started = Atomic<Bool>(false)
     private let pollCount = Atomic<Int>(0)
@@ -47,11 +49,14 @@ final class ActivityPoller: Sendable {
     }
 
     /// Cancels the running poll and the loop without waiting.
-    func cancel() { cancellation.cancel() }
+    func cancel() {
+        cancellation.cancel()
+        stopping.withLock { $0 = true }
+    }
 
     /// Cancels the loop and waits up to `timeout` seconds for its thread to end.
     func stop(timeout: Double = 5) {
-        cancellation.cancel()
+        cancel()
         guard started.load(ordering: .acquiring) else { return }
         if finished.wait(timeout: .now() + timeout) == .timedOut {
             logger.warning("activity poller for \(name) did not stop within \(timeout) s")
@@ -84,12 +89,11 @@ final class ActivityPoller: Sendable {
         }
     }
 
-    /// Sleeps until the monotonic time `deadline`, waking early when cancelled.
+    /// Pauses until the monotonic time `deadline`, waking at once when cancelled (it waits on the
+    /// stop condition, not in a sleep loop).
     private func sleep(until deadline: Double) {
-        while !cancellation.isCancelled {
-            let remaining = deadline - MonotonicClock.now()
-            if remaining <= 0 { return }
-            usleep(UInt32(min(remaining, 0.05) * 1_000_000))
-        }
+        let remaining = deadline - MonotonicClock.now()
+        guard remaining > 0 else { return }
+        _ = stopping.wait(until: Date(timeIntervalSinceNow: remaining)) { $0 ? true : nil }
     }
 }

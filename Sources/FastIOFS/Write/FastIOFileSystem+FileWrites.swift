@@ -85,9 +85,11 @@ extension FastIOFileSystem {
             handle = handles.reserve()
         }
         guard writes.attach(handle: handle, to: local, as: .reader) else {
-            // Retired meanwhile: its content is on the server now.
+            // Retired meanwhile: its content is on the server now (a new file's inode takes its node).
             handles.removeFile(handle)?.close()
-            return record.identity.isRemoteServerNode ? nil : try openReader(ino: ino, record: record)
+            adoptPlacement(ino)
+            guard let current = nodes.record(ino), current.identity.isRemoteServerNode else { throw FSError(ENOENT) }
+            return nil
         }
         return OpenedFile(handle: handle, keepCache: false)
     }

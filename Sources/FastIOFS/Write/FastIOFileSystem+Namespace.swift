@@ -134,7 +134,7 @@ extension FastIOFileSystem {
         if let writes, let file = writes.file(identity) {
             let old = file.machine.address
             switch writes.readdress(file, to: to, name: newRemoteName) {
-            case .local, .placingAway: return
+            case .local, .placingAway, .wait: return
             case .placed(let id):
                 serverID = id
                 spooled = (file, old)

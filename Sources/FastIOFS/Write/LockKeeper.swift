@@ -13,7 +13,8 @@ import Logging
 final class LockKeeper: Sendable {
     /// The server side of the keeper's work (the coordinator's client and profile mapping).
     struct Server: Sendable {
-        let heartbeat: @Sendable (SpoolFile, _ nodeID: String, LockGrant) throws -> Void
+        /// Renews the lock; answers its new expiry (nil: not said).
+        let heartbeat: @Sendable (SpoolFile, _ nodeID: String, LockGrant) throws -> Date?
         let acquire: @Sendable (SpoolFile, _ nodeID: String) throws -> LockGrant
         let version: @Sendable (SpoolFile, _ nodeID: String) throws -> String?
         let release: @Sendable (SpoolFile, _ nodeID: String, LockGrant) -> Void
@@ -94,12 +95,20 @@ final class LockKeeper: Sendable {
                 if machine.lockAttention(now: now) == nil, machine.lock != .acquiring { untrack(file) }
                 continue
             }
+            if machine.lockLapsed(wallNow: Date()) {
+                logger.warning("a lock lapsed before it was renewed (the mount was stopped or asleep); checking the file",
+                               metadata: ["name": "\(machine.address.name)"])
+                file.mutate { $0.lockLapsed() }
+                relock(file, remoteID: remoteID)
+                if let after = file.machine.lockAttention(now: clock.now()) { next = min(next ?? after, after) }
+                continue
+            }
             guard attention <= now else {
                 next = min(next ?? attention, attention)
                 continue
             }
             switch machine.lock {
-            case .held(let grant, _): heartbeat(file, remoteID: remoteID, grant: grant)
+            case .held(let grant, _, _): heartbeat(file, remoteID: remoteID, grant: grant)
             case .lost: relock(file, remoteID: remoteID)
             case .none, .acquiring: break
             }
@@ -110,15 +119,17 @@ final class LockKeeper: Sendable {
 
     private func heartbeat(_ file: SpoolFile, remoteID: String, grant: LockGrant) {
         var succeeded = true
+        var expiry: Date?
         do {
-            try server.heartbeat(file, remoteID, grant)
+            expiry = try server.heartbeat(file, remoteID, grant)
         } catch {
             succeeded = false
             logger.warning("lost the lock of a file being written; taking it again",
                            metadata: ["name": "\(file.machine.address.name)", "error": "\(error)"])
         }
         let now = clock.now()
-        file.guardedHeartbeat(grant, succeeded: succeeded, now: now)
+        let timing = SpoolFileMachine.LockTiming(expiresAt: expiry, wallNow: Date())
+        file.mutate { $0.heartbeat(grant, succeeded: succeeded, timing: timing, now: now) }
         if !succeeded { relock(file, remoteID: remoteID) }
     }
 
@@ -140,29 +151,18 @@ final class LockKeeper: Sendable {
             }
         }
         let now = clock.now()
-        let release = file.guardedRelock(grant, serverVersion: version, now: now)
+        let timing = SpoolFileMachine.LockTiming(expiresAt: grant?.expiresAt, wallNow: Date())
+        let release = file.mutate { machine -> LockGrant? in
+            for case .releaseLock(let giveBack, _) in machine.relocked(grant, serverVersion: version, timing: timing,
+                                                                        now: now) {
+                return giveBack
+            }
+            return nil
+        }
         if let release {
             logger.warning("the file changed on the server while our lock was lost; the upload keeps both",
                            metadata: ["name": "\(file.machine.address.name)"])
             server.release(file, remoteID, release)
-        }
-    }
-}
-
-extension SpoolFile {
-    /// Records a heartbeat's outcome.
-    func guardedHeartbeat(_ grant: LockGrant, succeeded: Bool, now: Double) {
-        mutate { machine in machine.heartbeat(grant, succeeded: succeeded, now: now) }
-    }
-
-    /// Records a retake of a lost lock; answers a grant to give back.
-    func guardedRelock(_ grant: LockGrant?, serverVersion: String?, now: Double) -> LockGrant? {
-        mutate { machine -> LockGrant? in
-            let effects = machine.relocked(grant, serverVersion: serverVersion, now: now)
-            for effect in effects {
-                if case .releaseLock(let giveBack, _) = effect { return giveBack }
-            }
-            return nil
         }
     }
 }

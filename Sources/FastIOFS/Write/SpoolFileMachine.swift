@@ -1,4 +1,5 @@
 import FastIO
+import Foundation
 
 /// A name in a server folder.
 struct ServerAddress: Sendable, Hashable {
@@ -74,8 +75,9 @@ struct SpoolFileMachine: Sendable, Equatable {
         case none
         /// One thread is acquiring it; other openers wait.
         case acquiring
-        /// Held; its next heartbeat is due at `due` (monotonic seconds).
-        case held(LockGrant, due: Double)
+        /// Held; its next heartbeat is due at `due` (monotonic seconds); the server lets it lapse at
+        /// `expires` (wall clock: a suspended machine's monotonic clock stands still, the lock's does not).
+        case held(LockGrant, due: Double, expires: Date)
         /// It could not be renewed: someone else may have changed the file, so the upload compares
         /// the server's version first. The keeper tries to take it again.
         case lost
@@ -457,8 +459,8 @@ struct SpoolFileMachine: Sendable, Equatable {
         case nothing([SpoolEffect])
     }
 
-    /// An upload worker took the file from the queue.
-    mutating func startUpload(now: Double, draining: Bool) -> UploadStart {
+    /// An upload worker took the file from the queue (`wallNow`: to tell a lapsed lock).
+    mutating func startUpload(now: Double, draining: Bool, wallNow: Date = .distantPast) -> UploadStart {
         guard phase == .queued else { return .nothing([]) }
         guard isDirty else {
             phase = .idle
@@ -478,12 +480,12 @@ struct SpoolFileMachine: Sendable, Equatable {
                 return .deferred
             }
         }
-        // Without the lock held since `baseVersion`, someone else may have committed meanwhile. A
-        // file this mount placed itself has no known version (the placement does not say): there
-        // is nothing to compare, and nobody had it before us.
+        // Without the lock held since `baseVersion` (never taken, lost, or lapsed unnoticed),
+        // someone else may have committed meanwhile. A file this mount placed itself has no known
+        // version (the placement does not say): nothing to compare, and nobody had it before us.
         let mustCheck: Bool
         switch lock {
-        case .held: mustCheck = false
+        case .held: mustCheck = lockLapsed(wallNow: wallNow) && remoteID != nil && baseVersion != nil
         case .none, .acquiring, .lost: mustCheck = remoteID != nil && baseVersion != nil
         }
         let resumable = session?.dataFile == files.current ? session : nil
@@ -530,7 +532,7 @@ struct SpoolFileMachine: Sendable, Equatable {
         durable = max(durable, snapshot.generation)
         if let original = snapshot.remoteID, nodeID != original {
             // A conflict copy: the original's lock (if any came back) is of no use any more.
-            if case .held(let grant, _) = lock { effects.append(.releaseLock(grant, remoteID: original)) }
+            if case .held(let grant, _, _) = lock { effects.append(.releaseLock(grant, remoteID: original)) }
             lock = .none
             address = placedAt
         } else if address == snapshot.address {
@@ -602,7 +604,7 @@ struct SpoolFileMachine: Sendable, Equatable {
         guard !isDiscarded, !isLeaving else { return (nil, []) }
         var effects: [SpoolEffect] = []
         if journal.present { effects.append(.removeJournal(sequence: issueSequence())) }
-        if case .held(let grant, _) = lock, let id = remoteID { effects.append(.releaseLock(grant, remoteID: id)) }
+        if case .held(let grant, _, _) = lock, let id = remoteID { effects.append(.releaseLock(grant, remoteID: id)) }
         lock = .none
         switch phase {
         case .uploading(let snapshot):
@@ -626,10 +628,13 @@ struct SpoolFileMachine: Sendable, Equatable {
         case placingAway(old: ServerAddress)
         /// On the server as `id`: rename that node.
         case placed(id: String)
+        /// Its upload is binding (and may be moving it to the address it had): ask again after.
+        case wait
     }
 
     /// A rename of the file to `newAddress`. Effects keep the journal record in step.
     mutating func readdress(to newAddress: ServerAddress) -> (Readdress, [SpoolEffect]) {
+        if isBinding { return (.wait, []) }
         address = newAddress
         var effects: [SpoolEffect] = []
         if let update = recordUpdate() { effects.append(.writeJournal(sequence: update.sequence, record: update.record)) }
@@ -665,8 +670,23 @@ struct SpoolFileMachine: Sendable, Equatable {
         }
     }
 
+    /// When a lock the server granted (or renewed) until `expiresAt` is renewed and when it lapses,
+    /// seen at wall time `wallNow`: renewed at half its life, and at half the duration we asked for
+    /// at the latest (nil: the server did not say; the asked duration holds).
+    struct LockTiming: Sendable, Equatable {
+        let renewIn: Double
+        let expires: Date
+
+        init(expiresAt: Date?, wallNow: Date) {
+            let asked = Double(SpoolFileMachine.lockDuration)
+            let remaining = expiresAt.map { $0.timeIntervalSince(wallNow) } ?? asked
+            renewIn = min(asked / 2, max(0.5, remaining / 2))
+            expires = wallNow.addingTimeInterval(min(asked, max(0, remaining)))
+        }
+    }
+
     /// The acquire begun by `beginLockAcquire` ended (nil: refused or failed).
-    mutating func lockAcquired(_ grant: LockGrant?, now: Double, draining: Bool) -> [SpoolEffect] {
+    mutating func lockAcquired(_ grant: LockGrant?, timing: LockTiming, now: Double, draining: Bool) -> [SpoolEffect] {
         guard lock == .acquiring else {
             // Discarded meanwhile: give the lock back at once.
             if let grant, let id = remoteID { return [.releaseLock(grant, remoteID: id)] }
@@ -676,20 +696,28 @@ struct SpoolFileMachine: Sendable, Equatable {
             lock = .none
             return settle(now: now, draining: draining)
         }
-        lock = .held(grant, due: now + Double(Self.lockDuration) / 2)
+        lock = .held(grant, due: now + timing.renewIn, expires: timing.expires)
         return [.keepLock]
     }
 
     /// The lock keeper's question: the grant to heartbeat now, if due.
     func heartbeatDue(now: Double) -> LockGrant? {
-        if case .held(let grant, let due) = lock, due <= now { return grant }
+        if case .held(let grant, let due, _) = lock, due <= now { return grant }
         return nil
+    }
+
+    /// True when the held lock's life ended before it was renewed (the machine slept, the process
+    /// was stopped, the network was away): a heartbeat would recreate it, but someone else may have
+    /// changed the file meanwhile, so the keeper takes it again and compares versions.
+    func lockLapsed(wallNow: Date) -> Bool {
+        if case .held(_, _, let expires) = lock { return wallNow >= expires }
+        return false
     }
 
     /// When the lock next needs the keeper (nil: not held nor lost).
     func lockAttention(now: Double) -> Double? {
         switch lock {
-        case .held(_, let due): return due
+        case .held(_, let due, _): return due
         case .lost: return nextLockRetry
         case .none, .acquiring: return nil
         }
@@ -698,20 +726,27 @@ struct SpoolFileMachine: Sendable, Equatable {
     /// Monotonic second of the keeper's next attempt to take a lost lock again.
     var nextLockRetry: Double = 0
 
-    mutating func heartbeat(_ grant: LockGrant, succeeded: Bool, now: Double) {
-        guard case .held(let held, _) = lock, held == grant else { return }
+    mutating func heartbeat(_ grant: LockGrant, succeeded: Bool, timing: LockTiming, now: Double) {
+        guard case .held(let held, _, _) = lock, held == grant else { return }
         if succeeded {
-            lock = .held(grant, due: now + Double(Self.lockDuration) / 2)
+            lock = .held(grant, due: now + timing.renewIn, expires: timing.expires)
         } else {
             lock = .lost
             nextLockRetry = now
         }
     }
 
+    /// The held lock lapsed (see `lockLapsed`): treated as lost until the keeper took it again.
+    mutating func lockLapsed() {
+        guard case .held = lock else { return }
+        lock = .lost
+        nextLockRetry = 0
+    }
+
     /// The keeper took a lost lock again and read the server's version: held again when nobody
     /// changed the file meanwhile (no longer lock-lost); otherwise the grant goes back and the upload
     /// makes a conflict copy.
-    mutating func relocked(_ grant: LockGrant?, serverVersion: String?, now: Double) -> [SpoolEffect] {
+    mutating func relocked(_ grant: LockGrant?, serverVersion: String?, timing: LockTiming, now: Double) -> [SpoolEffect] {
         guard lock == .lost else {
             if let grant, let id = remoteID { return [.releaseLock(grant, remoteID: id)] }
             return []
@@ -721,7 +756,7 @@ struct SpoolFileMachine: Sendable, Equatable {
             return []
         }
         if serverVersion == baseVersion {
-            lock = .held(grant, due: now + Double(Self.lockDuration) / 2)
+            lock = .held(grant, due: now + timing.renewIn, expires: timing.expires)
             return []
         }
         nextLockRetry = .infinity
@@ -805,7 +840,7 @@ struct SpoolFileMachine: Sendable, Equatable {
             if writers == 0 { effects.append(.schedule(due: uploadDue(draining: draining))) }
         default: break
         }
-        if writers == 0, !isDirty || isDiscarded, case .held(let grant, _) = lock, let id = remoteID {
+        if writers == 0, !isDirty || isDiscarded, case .held(let grant, _, _) = lock, let id = remoteID {
             lock = .none
             effects.append(.releaseLock(grant, remoteID: id))
         }
@@ -827,7 +862,7 @@ struct SpoolFileMachine: Sendable, Equatable {
             journal.present = false
             leaving.append(.removeJournal(sequence: issueSequence()))
         }
-        if case .held(let grant, _) = lock, let id = remoteID { leaving.append(.releaseLock(grant, remoteID: id)) }
+        if case .held(let grant, _, _) = lock, let id = remoteID { leaving.append(.releaseLock(grant, remoteID: id)) }
         lock = .none
         let all = files.known.sorted()
         files.known = []

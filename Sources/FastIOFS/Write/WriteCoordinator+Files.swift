@@ -152,7 +152,12 @@ extension WriteCoordinator {
     /// Where a rename of a spooled file must go; the overlay follows at once.
     func readdress(_ file: SpoolFile, to target: FolderTarget, name: String) -> SpoolFileMachine.Readdress {
         let address = ServerAddress(folderID: target.folderID, name: name)
-        let outcome = file.transition(self) { machine in machine.readdress(to: address) }
+        // While its upload binds (and may move the node to where it was renamed before), wait.
+        let (outcome, effects) = file.waitTransition { machine -> (SpoolFileMachine.Readdress, [SpoolEffect])? in
+            let answer = machine.readdress(to: address)
+            return answer.0 == .wait ? nil : answer
+        }
+        file.perform(effects, self)
         switch outcome {
         case .local:
             overlay.addSpooled(key: file.key, identity: file.pendingIdentity, in: folderKey(target.profileIndex, target.folderID),
@@ -164,7 +169,7 @@ extension WriteCoordinator {
                                                                                   mtime: file.machine.mtime))
             overlay.notePlacingAway(key: file.key, in: folderKey(file.profileIndex, old.folderID),
                                     name: PosixName.encode(old.name))
-        case .placed:
+        case .placed, .wait:
             break
         }
         return outcome
@@ -190,7 +195,8 @@ extension WriteCoordinator {
         }
         let now = clock.now()
         let draining = self.draining
-        file.apply(self) { $0.lockAcquired(grant, now: now, draining: draining) }
+        let timing = SpoolFileMachine.LockTiming(expiresAt: grant?.expiresAt, wallNow: Date())
+        file.apply(self) { $0.lockAcquired(grant, timing: timing, now: now, draining: draining) }
         if let failure {
             if failure.errno == EBUSY {
                 logger.warning("cannot open for writing: the file is locked by another user",
@@ -216,7 +222,7 @@ extension WriteCoordinator {
         let logger = self.logger
         return LockKeeper.Server(
             heartbeat: { file, nodeID, grant in
-                _ = try writer.heartbeatLock(file.profile, nodeID: nodeID, lockToken: grant.lockToken)
+                try writer.heartbeatLock(file.profile, nodeID: nodeID, lockToken: grant.lockToken)
             },
             acquire: { file, nodeID in
                 try writer.acquireLock(file.profile, nodeID: nodeID, durationSeconds: SpoolFileMachine.lockDuration,

@@ -80,7 +80,7 @@ extension WriteCoordinator {
             let now = clock.now()
             let draining = self.draining
             let start = file.transition(self) { machine -> (SpoolFileMachine.UploadStart, [SpoolEffect]) in
-                let start = machine.startUpload(now: now, draining: draining)
+                let start = machine.startUpload(now: now, draining: draining, wallNow: Date())
                 if case .nothing(let effects) = start { return (start, effects) }
                 return (start, [])
             }
