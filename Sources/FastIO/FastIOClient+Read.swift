@@ -47,6 +47,7 @@ extension FastIOClient: ProgressiveRangeReading {
                 collector.onCopied = { progress(before + $0) }
             }
             let clock = ContinuousClock.now
+            counters.started(route: route)
             let outcome = transfer.perform(into: collector)
             counters.record(route: route, newConnections: outcome.newConnections)
             logExchange(.get, request.target, outcome: outcome, since: clock)

@@ -33,6 +33,8 @@ public final class FastIOClient: FastIOAPI, Sendable {
 
     /// HTTP requests sent so far (retries included), by route template, e.g. `GET storage/list`.
     public func requestCounts() -> [String: Int] { counters.snapshot() }
+    /// Requests sent and not answered yet, by route (the activity long-poll is nearly always one).
+    public func requestsInFlight() -> [String: Int] { counters.inFlight() }
 
     /// Connections libcurl opened so far; stays near the number of threads when keep-alive works.
     public func connectionsOpened() -> Int { counters.connectionsOpened() }
@@ -129,6 +131,7 @@ public final class FastIOClient: FastIOAPI, Sendable {
         transfer.cancellation = request.cancellation
         let collector = ResponseCollector(mode: .buffered(limit: configuration.maxResponseBytes))
         let clock = ContinuousClock.now
+        counters.started(route: request.route)
         let outcome = transfer.perform(into: collector)
         counters.record(route: request.route, newConnections: outcome.newConnections)
         logExchange(request.method, request.target, outcome: outcome, since: clock)

@@ -82,11 +82,12 @@ final class DirectoryStream: Sendable {
         state.page = page.entries
         state.nextCursor = page.nextCursor
         state.exhausted = page.nextCursor == nil
-        if state.exhausted { state.page += pager.additions(listedAt: listedAt) }
         if state.collected != nil {
-            state.collected!.append(contentsOf: state.page)
+            // The cache gets the server's pages; its store adds the local entries as they are then.
+            state.collected!.append(contentsOf: page.entries)
             if state.collected!.count > limit { state.collected = nil }
         }
+        if state.exhausted { state.page += pager.additions(listedAt: listedAt) }
         if state.exhausted, let all = state.collected {
             completed = (all, listedAt)
             state.collected = nil

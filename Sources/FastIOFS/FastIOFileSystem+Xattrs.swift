@@ -9,11 +9,19 @@ extension FastIOFileSystem {
     static let hashAlgoAttribute = "user.fastio.hash_algo"
     static let mimetypeAttribute = "user.fastio.mimetype"
     static let requestsAttribute = "user.fastio.requests"
+    static let requestsInFlightAttribute = "user.fastio.requests_in_flight"
     /// On the mount root: the upload queue, locks held and the last error, as JSON.
     static let statusAttribute = "user.fastio.status"
 
     public func getxattr(ino: UInt64, name: String) throws(FSError) -> [UInt8] {
         guard name.hasPrefix("user.fastio.") else { throw FSError(ENODATA) }
+        if ino == 1, name.hasPrefix(WriteCoordinator.statusPagePrefix) {
+            // The status's later queue pages (not listed by listxattr: there are as many as needed).
+            guard let writes, let page = Int(name.dropFirst(WriteCoordinator.statusPagePrefix.count)), page >= 1 else {
+                throw FSError(ENODATA)
+            }
+            return Array(writes.statusQueuePage(page).utf8)
+        }
         guard let value = try extendedAttributes(ino: ino, only: name)[name] else { throw FSError(ENODATA) }
         return Array(value.utf8)
     }
@@ -29,6 +37,7 @@ extension FastIOFileSystem {
         var values: [String: String] = [:]
         if ino == 1, let counting = api as? any RequestCounting {
             values[Self.requestsAttribute] = Self.json(counting.requestCounts())
+            values[Self.requestsInFlightAttribute] = Self.json(counting.requestsInFlight())
         }
         if ino == 1 {
             values[Self.statusAttribute] = writes?.statusJSON()

@@ -180,6 +180,21 @@ public final class NodeTable: Sendable {
         }
     }
 
+    /// The path of `ino` below the mount root (`a/b/c`; "" for the root); nil when an ancestor is not
+    /// known (the kernel forgot it).
+    public func path(of ino: UInt64) -> String? {
+        state.withLock { state in
+            var names: [String] = []
+            var current = ino
+            while current != 1 {
+                guard let record = state.records[current], names.count < 4_096 else { return nil }
+                names.append(record.name)
+                current = record.parent
+            }
+            return names.reversed().joined(separator: "/")
+        }
+    }
+
     /// Number of records (kernel-referenced plus pinned), for tests and statistics.
     public var count: Int { state.withLock { $0.records.count } }
 

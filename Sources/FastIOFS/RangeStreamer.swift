@@ -189,6 +189,19 @@ final class RangeStreamer: @unchecked Sendable {
         fetchedBytes += Int64(range.count)
         let source = self.source
         pool.submit(urgent: urgent) { [self] in
+            // Closed before this job's turn came: no request (a fetch nobody will read is waste,
+            // and it would still be running, and counted, after the file was closed).
+            condition.lock()
+            if closed {
+                part.error = FSError(EBADF)
+                part.done = true
+                inFlight -= 1
+                condition.broadcast()
+                condition.unlock()
+                reservation?.release()
+                return
+            }
+            condition.unlock()
             var failure: FSError?
             do throws(FSError) {
                 let segment = try SegmentBuffer(offset: range.lowerBound, capacity: Int(range.count),

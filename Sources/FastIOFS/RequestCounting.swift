@@ -6,4 +6,8 @@
 /// import FastIOFS.
 public protocol RequestCounting {
     func requestCounts() -> [String: Int]
+    /// Requests sent and not answered yet, by route (`user.fastio.requests_in_flight`: a test that
+    /// counts requests waits until none but the activity long-poll runs, since a request is counted
+    /// when it ends).
+    func requestsInFlight() -> [String: Int]
 }

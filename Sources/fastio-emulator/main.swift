@@ -26,6 +26,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Envelope shape: flat or wrapped.") var envelope: String = "flat"
     @Option(name: .customLong("commit-delay-ms"),
             help: "Answer requests that commit file content N milliseconds after they took effect.") var commitDelayMs: Int = 0
+    @Option(name: .customLong("upload-fail-rate"),
+            help: "Probability of an injected 503 on the upload routes only.") var uploadFailRate: Double = 0
     @Option(name: .customLong("max-lock-seconds"),
             help: "Grant and renew locks for at most N seconds (to test lost locks).") var maxLockSeconds: Int?
 
@@ -40,13 +42,16 @@ struct Serve: AsyncParsableCommand {
         }
         guard let mode = EnvelopeMode(rawValue: envelope) else { throw ValidationError("--envelope must be flat or wrapped") }
         if let seed, seed != "demo" { throw ValidationError("--seed supports only `demo`") }
-        guard (0...1).contains(failRate), (0...1).contains(rateLimitRate) else { throw ValidationError("rates must be within 0...1") }
+        guard (0...1).contains(failRate), (0...1).contains(rateLimitRate), (0...1).contains(uploadFailRate) else {
+            throw ValidationError("rates must be within 0...1")
+        }
         if let maxLockSeconds, maxLockSeconds < 1 { throw ValidationError("--max-lock-seconds must be at least 1") }
         var config = EmulatorConfig(
             host: String(listen[..<colon]), port: port, dataDirectory: data, primaryToken: token, users: users,
             seedDemo: seed == "demo", latencyMs: max(0, latencyMs), failRate: failRate, rateLimitRate: rateLimitRate, envelope: mode)
         config.commitDelayMs = max(0, commitDelayMs)
         config.maxLockSeconds = maxLockSeconds
+        config.uploadFailRate = uploadFailRate
         try await EmulatorServer(config: config).run()
     }
 }

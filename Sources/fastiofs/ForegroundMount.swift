@@ -28,6 +28,7 @@ struct ForegroundMount {
         } catch {
             return report(error.description, logger: nil)
         }
+        ResourceLimits.raiseOpenFiles(logger: logger)
         do {
             try MountpointPreflight.check(request.mountpoint, allowNonEmpty: request.options.allowNonEmpty, logger: logger)
             let filesystem = try MountWiring.makeFilesystem(request, environment: ProcessInfo.processInfo.environment,

@@ -2,8 +2,10 @@ import ArgumentParser
 import Foundation
 import Glibc
 
-/// `fastiofs unmount MOUNTPOINT`: waits until every pending upload is on the server, `fusermount3 -u`
-/// (retried for a few seconds while the mount is busy), then waits until the daemon serving it exited.
+/// `fastiofs unmount MOUNTPOINT`: waits until every pending upload is on the server (a progress line,
+/// updated in place on a terminal), `fusermount3 -u` (retried for a few seconds while the mount is
+/// busy), then waits until the daemon serving it exited. Exits non-zero, saying where the bytes are,
+/// when the server refused some files for good (they were set aside, not uploaded).
 struct UnmountCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "unmount",
@@ -21,7 +23,7 @@ struct UnmountCommand: ParsableCommand {
         }
         // A stale mount (its daemon is gone) cannot be unmounted normally: detach it lazily.
         let stale = MountpointProbe.isStale(path)
-        if !stale { waitForUploads(path) }
+        let refused = stale ? nil : waitForUploads(path)
         let result = detach(path, lazily: stale)
         guard result.status == 0 else {
             let busy = result.output.contains("busy")
@@ -29,6 +31,11 @@ struct UnmountCommand: ParsableCommand {
             throw CommandFailure("cannot unmount \(path): \(result.output.isEmpty ? "fusermount3 failed" : result.output)\(busy)")
         }
         try wait(for: daemons, path: path)
+        if let refused, refused.unsentCount > 0 {
+            throw CommandFailure("unmounted \(path), but the server refused \(refused.unsentCount) file(s) for good: "
+                                 + "their bytes are in \(refused.unsentDirectory ?? "the cache directory's unsent/"), "
+                                 + "listed in manifest.jsonl there")
+        }
     }
 
     /// Seconds an unmount keeps retrying while the mount is busy: a process that just closed its
@@ -50,15 +57,25 @@ struct UnmountCommand: ParsableCommand {
         }
     }
 
-    /// Waits, showing progress, until the mount's upload queue is empty (every write is durable).
-    private func waitForUploads(_ path: String) {
+    /// Waits, showing progress, until the mount's upload queue is empty (every write is durable, or
+    /// set aside because the server refused it for good); answers the last status read.
+    private func waitForUploads(_ path: String) -> MountStatus? {
+        let terminal = isatty(STDERR_FILENO) == 1
         var lastLine = ""
-        while let status = MountStatus.read(path), status.pendingFiles > 0 {
-            let line = "waiting for \(status.pendingFiles) upload(s), \(status.pendingBytes) byte(s) left"
-                + (status.lastError.map { " (last error: \($0))" } ?? "")
-            if line != lastLine { FileHandle.standardError.write(Data((line + "\n").utf8)); lastLine = line }
+        var status = MountStatus.read(path)
+        while let current = status, current.pendingFiles > 0 {
+            let line = "waiting for \(current.pendingFiles) upload(s), \(ByteCount.text(current.pendingBytes)) left"
+                + current.rateText + (current.lastError.map { " (last error: \($0))" } ?? "")
+            if line != lastLine {
+                // On a terminal the line is rewritten in place; in a log, one line per change.
+                FileHandle.standardError.write(Data((terminal ? "\r\u{1B}[K" + line : line + "\n").utf8))
+                lastLine = line
+            }
             usleep(200_000)
+            status = MountStatus.read(path)
         }
+        if terminal && !lastLine.isEmpty { FileHandle.standardError.write(Data("\n".utf8)) }
+        return status
     }
 
     private func wait(for daemons: [pid_t], path: String) throws {

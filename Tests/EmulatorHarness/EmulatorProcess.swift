@@ -23,6 +23,8 @@ public final class EmulatorProcess: @unchecked Sendable {
     private var launchCount = 0
     /// The port the next launch listens on (0: any free port).
     private var listenPort = 0
+    /// Extra arguments of the next launches, when a restart changed them.
+    private var currentExtraArguments: [String]?
 
     /// Starts a server. `dataDirectory` nil -> a fresh temp dir (removed when this object dies).
     /// `prepare` runs on the data directory before the first launch (e.g. `runImport`).
@@ -90,7 +92,7 @@ public final class EmulatorProcess: @unchecked Sendable {
     private var arguments: [String] {
         var args = ["--listen", "127.0.0.1:\(lock.withLock { listenPort })", "--data", dataDirectory.path, "--token", primaryToken]
         for user in users { args += ["--user", user.argument] }
-        return args + extraArguments
+        return args + (lock.withLock { currentExtraArguments } ?? extraArguments)
     }
 
     private func launch() async throws {
@@ -163,8 +165,9 @@ public final class EmulatorProcess: @unchecked Sendable {
     /// Stops (if running) and starts again on the same data directory AND the same port, so clients
     /// that keep the old URL (a mounted fastiofs) reconnect to it. Retries for a few seconds while the
     /// port is not yet free again. `downtime` seconds pass between the stop and the new launch.
-    public func restartOnSamePort(downtime: Double = 0) async throws {
+    public func restartOnSamePort(downtime: Double = 0, extraArguments: [String]? = nil) async throws {
         let oldPort = port
+        lock.withLock { currentExtraArguments = extraArguments }
         stop()
         if downtime > 0 { try await Task.sleep(nanoseconds: UInt64(downtime * 1e9)) }
         lock.withLock { listenPort = oldPort }

@@ -16,7 +16,8 @@ import Testing
 
     func mount(_ api: MockFastIO, ttl: Double = 10) throws -> FastIOFileSystem {
         try FastIOFileSystem(api: api, configuration: MountConfiguration(layout: .single(.workspace("w")),
-                                                                         mountpoint: "/m", metadataTTL: ttl),
+                                                                         mountpoint: "/m", metadataTTL: ttl,
+                                                                         cacheDirectory: temporaryCacheDirectory()),
                              logger: testLogger)
     }
 

@@ -39,7 +39,12 @@ import Testing
                     }
                 },
                 version: { [self] _, _ in state.withLock { $0.version } },
-                release: { [self] _, _, grant in state.withLock { $0.releases.append(grant.lockToken) } })
+                release: { [self] _, _, grant in state.withLock { $0.releases.append(grant.lockToken) } },
+                perform: { [self] _, effects in
+                    for case .releaseLock(let grant, _) in effects {
+                        state.withLock { $0.releases.append(grant.lockToken) }
+                    }
+                })
         }
     }
 
@@ -47,6 +52,7 @@ import Testing
         let base = NSTemporaryDirectory() + "fastiofs-keeper-" + UUID().uuidString
         var machine = SpoolFileMachine.existing(key: "k", remoteID: "2node", address: ServerAddress(folderID: "root", name: "f"),
                                                 size: 1, mtime: FSTime(seconds: 0), version: "v1")
+        _ = machine.attach(.writer)
         _ = machine.beginLockAcquire()
         let timing = SpoolFileMachine.LockTiming(expiresAt: nil, wallNow: Date())
         _ = machine.lockAcquired(LockGrant(lockToken: "first", expiresAt: nil), timing: timing, now: now, draining: false)

@@ -112,6 +112,7 @@ final class MockFastIO: FastIOAPI, RequestCounting, Sendable {
     func count(_ route: String) -> Int { state.withLock { $0.counts[route] ?? 0 } }
     var totalRequests: Int { state.withLock { $0.counts.values.reduce(0, +) } }
     func requestCounts() -> [String: Int] { state.withLock { $0.counts } }
+    func requestsInFlight() -> [String: Int] { [:] }
 
     private func add(_ profile: StorageProfile, _ template: RemoteNode, bytes: [UInt8]?) -> String {
         state.withLock { state in

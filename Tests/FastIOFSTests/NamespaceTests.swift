@@ -69,7 +69,8 @@ import Testing
 
     @Test func umaskApplies() throws {
         let fixture = Fixture()
-        let configuration = MountConfiguration(mountpoint: "/m", uid: 5, gid: 6, umask: 0o077)
+        let configuration = MountConfiguration(mountpoint: "/m", uid: 5, gid: 6, umask: 0o077,
+                                               cacheDirectory: temporaryCacheDirectory())
         let fs = try FastIOFileSystem(api: fixture.api, configuration: configuration, logger: testLogger)
         defer { fs.destroy() }
         let file = try resolve(fs, "workspaces/alpha/big.bin").attributes

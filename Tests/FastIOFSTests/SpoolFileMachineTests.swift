@@ -283,6 +283,7 @@ import Testing
 
     @Test func aLockLostAndTakenBackUnchangedIsNoLongerLost() {
         var machine = existing()
+        _ = machine.attach(.writer)
         let answer28 = machine.beginLockAcquire()
         #expect(answer28 == .acquire)
         let answer29 = machine.beginLockAcquire()
@@ -297,7 +298,7 @@ import Testing
         let answer31 = machine.relocked(again, serverVersion: "v1", timing: timing, now: 61)
         #expect(answer31.isEmpty)
         #expect(machine.lock == .held(again, due: 121, expires: timing.expires))
-        let answer32 = machine.attach(.writer)
+        let answer32 = machine.attach(.reader)
         #expect(answer32)
         _ = machine.beginChange()
         _ = machine.materialized(nil, now: 61, draining: false)
@@ -342,8 +343,42 @@ import Testing
         _ = machine.beginLockAcquire()
         _ = machine.lockAcquired(grant, timing: timing, now: 0, draining: false)
         let effects = machine.detach(.writer, now: 1, draining: false)
-        #expect(effects.contains(.releaseLock(grant, remoteID: "2node")))
-        #expect(effects.contains(.retire))
+        #expect(effects == [.releaseLock(grant, remoteID: "2node")])
+        #expect(machine.lock == .releasing)
+        let answer36 = machine.beginLockAcquire()
+        #expect(answer36 == .wait, "an acquire waits for the release (the server would answer the same token)")
+        let released = machine.lockReleased(now: 2, draining: false)
+        #expect(released.contains(.retire), "retired once the release is done")
+    }
+
+    @Test func aLockTakenAgainWhenNobodyWritesIsGivenBackAtOnce() {
+        var machine = existing()
+        _ = machine.attach(.reader)
+        _ = machine.beginLockAcquire()
+        _ = machine.lockAcquired(grant, timing: timing, now: 0, draining: false)
+        machine.heartbeat(grant, succeeded: false, timing: timing, now: 60)
+        let again = LockGrant(lockToken: "token2", expiresAt: nil)
+        let answer37 = machine.relocked(again, serverVersion: "v1", timing: timing, now: 61)
+        #expect(answer37 == [.releaseLock(again, remoteID: "2node")])
+    }
+
+    @Test func aChunkedSessionsFileStaysFrozenAfterAFailedUpload() {
+        var machine = created()
+        _ = machine.attach(.writer)
+        _ = write(&machine, end: 20 << 20, now: 0)
+        _ = commit(&machine, now: 0)
+        guard case .start(let snapshot) = machine.startUpload(now: 10, draining: false) else { return }
+        _ = machine.sessionStarted(uploadID: "u1", chunkSize: 8 << 20)
+        _ = machine.uploadFailed(snapshot, error: FSError(EIO), now: 11, draining: false)
+        #expect(machine.files.frozen == snapshot.dataFile, "its chunks on the server are of this content")
+        let answer38 = machine.beginChange()
+        #expect(answer38 == .copy(from: "k.0", to: "k.1", length: 20 << 20), "a change copies it first")
+        _ = machine.copied(nil, replacedSize: nil, mtime: mtime, now: 12, draining: false)
+        #expect(write(&machine, end: 1, now: 12).isEmpty)
+        _ = commit(&machine, now: 12)
+        _ = machine.detach(.writer, now: 12, draining: false)
+        guard case .start(let retry) = machine.startUpload(now: 100, draining: false) else { return }
+        #expect(retry.session == nil, "the session of the old content is not reused for the new")
     }
 
     @Test func aDirtyFileKeepsItsLockUntilItsUploadIsBound() {
@@ -435,5 +470,47 @@ import Testing
         #expect(long.renewIn == 60, "never later than half the duration we asked for")
         let unknown = SpoolFileMachine.LockTiming(expiresAt: nil, wallNow: start)
         #expect(unknown.renewIn == 60 && unknown.expires == start.addingTimeInterval(120))
+    }
+
+    /// A reader racing a retirement reads the server (whose version is the content), never a data
+    /// file that is being deleted (an open would create it empty: zeros instead of bytes).
+    @Test func aLeavingFileIsReadFromTheServer() {
+        var machine = created()
+        _ = commit(&machine, now: 0)
+        guard case .start(let snapshot) = machine.startUpload(now: 0, draining: false) else { return }
+        _ = machine.uploaded(snapshot, nodeID: "2n", version: "v1", placedAt: snapshot.address, now: 1)
+        let effects = machine.bound(now: 1, draining: false)
+        #expect(effects.contains(.retire))
+        let answer = machine.beginRead()
+        #expect(answer == .nothing)
+    }
+
+    /// A refusal retrying cannot change is counted, and once confirmed the file stops being pending
+    /// (its bytes were set aside by the worker): nothing keeps the queue or an unmount waiting.
+    @Test func aConfirmedRefusalSetsTheFileAsideAndEndsItsUploads() {
+        var machine = created()
+        _ = commit(&machine, now: 0)
+        for attempt in 1..<UploadRefusal.confirmations {
+            guard case .start(let snapshot) = machine.startUpload(now: Double(attempt) * 100, draining: false) else { return }
+            #expect(!machine.nextRefusalConfirms)
+            _ = machine.uploadFailed(snapshot, error: FSError(ENOENT), permanent: true, now: Double(attempt) * 100, draining: false)
+        }
+        guard case .start(let last) = machine.startUpload(now: 1_000, draining: false) else { return }
+        #expect(machine.nextRefusalConfirms)
+        let effects = machine.setAside(last, dataFile: "k.0", reason: FSError(ENOENT), now: 1_000)
+        #expect(!machine.isPending)
+        #expect(effects.contains(.removeJournal(sequence: 2)))
+        #expect(effects.contains(.retire))
+        #expect(!effects.contains(.deleteDataFiles(["k.0"])), "the set-aside file is not deleted")
+    }
+
+    @Test func anotherFailureResetsTheRefusalCount() {
+        var machine = created()
+        _ = commit(&machine, now: 0)
+        guard case .start(let first) = machine.startUpload(now: 0, draining: false) else { return }
+        _ = machine.uploadFailed(first, error: FSError(ENOENT), permanent: true, now: 0, draining: false)
+        guard case .start(let second) = machine.startUpload(now: 100, draining: false) else { return }
+        _ = machine.uploadFailed(second, error: FSError(EIO), now: 100, draining: false)
+        #expect(machine.refusals == 0)
     }
 }

@@ -45,7 +45,7 @@ final class GeneratedFileAPI: FastIOAPI, Sendable {
         let api = GeneratedFileAPI(size: Self.perReader)
         let budget = 128 << 20
         let configuration = MountConfiguration(layout: .single(.workspace("w")), mountpoint: "/m",
-                                               readAheadBudget: budget)
+                                               readAheadBudget: budget, cacheDirectory: temporaryCacheDirectory())
         let fs = try FastIOFileSystem(api: api, configuration: configuration, logger: testLogger)
         defer { fs.destroy() }
         let ino = try fs.lookup(parent: 1, name: "big").attributes.ino

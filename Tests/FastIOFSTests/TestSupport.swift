@@ -54,6 +54,13 @@ struct Fixture {
     }
 }
 
+/// A cache directory of its own for one test (removed at exit): mounts never share one.
+func temporaryCacheDirectory() -> String {
+    let cache = NSTemporaryDirectory() + "fastiofs-tests-" + UUID().uuidString
+    TemporaryDirectories.register(URL(fileURLWithPath: cache), isMountpoint: false)
+    return cache
+}
+
 /// Every entry of directory `ino` through readdir (offset 0 onwards), in order.
 func listAll(_ fs: FastIOFileSystem, _ ino: UInt64, plus: Bool = true) throws -> [DirectoryEntry] {
     let handle = try fs.opendir(ino: ino)

@@ -1,17 +1,23 @@
 import Foundation
 import Synchronization
 
-/// Decides, before a request is handled, whether to inject a failure (`--fail-rate`) or a 429 (`--rate-limit-rate`).
+/// Decides, before a request is handled, whether to inject a failure (`--fail-rate`, or
+/// `--upload-fail-rate` for the upload routes only) or a 429 (`--rate-limit-rate`).
 /// Faults are decided before any state is touched, so they never corrupt state.
 struct FaultInjector: Sendable {
     enum Fault { case none, unavailable, reset, rateLimited }
 
     let failRate: Double
     let rateLimitRate: Double
+    var uploadFailRate: Double = 0
 
-    func draw() -> Fault {
+    func draw(path: String = "") -> Fault {
         if failRate > 0, Double.random(in: 0..<1) < failRate {
             return Bool.random() ? .unavailable : .reset
+        }
+        if uploadFailRate > 0, path.contains("/upload/") || path.hasSuffix("/upload"),
+           Double.random(in: 0..<1) < uploadFailRate {
+            return .unavailable
         }
         if rateLimitRate > 0, Double.random(in: 0..<1) < rateLimitRate { return .rateLimited }
         return .none

@@ -11,7 +11,7 @@ struct Dispatcher: Sendable {
         if emulator.config.latencyMs > 0 { try? await Task.sleep(for: .milliseconds(emulator.config.latencyMs)) }
         let bearer = Dispatcher.bearer(request.headers[.authorization])
         let rateKey = bearer.map { emulator.users[$0]?.id ?? "anon" } ?? "anon"
-        switch emulator.faults.draw() {
+        switch emulator.faults.draw(path: request.uri.path) {
         case .reset:
             context.channel.close(promise: nil)
             return finish(Envelope.response(.serviceUnavailable, Envelope.error(.unavailable, mode: emulator.envelope)), rateKey: rateKey)

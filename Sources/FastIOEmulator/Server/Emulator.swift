@@ -44,7 +44,8 @@ final class Emulator: Sendable {
         let floor = try store.pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(ts) FROM activity") ?? 0 }
         clock = MonotonicClock(floor: floor)
         signer = Signer(keyBytes: store.signingKey)
-        faults = FaultInjector(failRate: config.failRate, rateLimitRate: config.rateLimitRate)
+        faults = FaultInjector(failRate: config.failRate, rateLimitRate: config.rateLimitRate,
+                               uploadFailRate: config.uploadFailRate)
     }
 
     func user(forToken token: String) -> UserRow? { users[token] }

@@ -17,6 +17,8 @@ public struct EmulatorConfig: Sendable {
     public var commitDelayMs = 0
     /// Fault injection: locks are granted (and renewed) for at most this many seconds (nil: as asked).
     public var maxLockSeconds: Int?
+    /// Fault injection: probability that a request to an upload route answers 503 (the rest works).
+    public var uploadFailRate: Double = 0
 
     public init(
         host: String, port: Int, dataDirectory: String, primaryToken: String?, users: [UserToken], seedDemo: Bool,

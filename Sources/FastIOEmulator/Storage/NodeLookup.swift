@@ -70,9 +70,24 @@ enum NodeLookup {
         }
     }
 
-    /// Name rules: 1-255 characters, no NUL, not `.` or `..` (`/` is allowed: the real rule is unknown and the mount escapes it).
+    /// Name rules (facts.md, filename rules): 1-255 characters counted as Unicode scalars, not `.` or
+    /// `..`, no `/` or `\\`, no control characters (C0, DEL, C1: NUL, CR and LF among them), no
+    /// bidirectional controls, zero-width characters or byte-order mark, no trailing space, tab or dot.
     static func validateName(_ name: String) throws {
-        if name.isEmpty || name.count > 255 || name.contains("\0") || name == "." || name == ".." {
+        let scalars = name.unicodeScalars
+        guard !scalars.isEmpty, scalars.count <= 255, name != ".", name != ".." else {
+            throw APIError.invalid("Invalid name.", param: "name")
+        }
+        for scalar in scalars {
+            let v = scalar.value
+            let control = v < 0x20 || (0x7F...0x9F).contains(v)
+            let invisible = v == 0x061C || (0x200B...0x200F).contains(v) || (0x202A...0x202E).contains(v)
+                || (0x2060...0x2064).contains(v) || (0x2066...0x2069).contains(v) || v == 0xFEFF
+            if scalar == "/" || scalar == "\\" || control || invisible {
+                throw APIError.invalid("Invalid name.", param: "name")
+            }
+        }
+        if let last = scalars.last, last == " " || last == "\t" || last == "." {
             throw APIError.invalid("Invalid name.", param: "name")
         }
     }

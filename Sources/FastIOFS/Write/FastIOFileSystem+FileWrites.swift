@@ -43,7 +43,7 @@ extension FastIOFileSystem {
             handle = addReadHandle(profileIndex: profileIndex, id: id, metadata: fresh.metadata)
             do {
                 file = try writes.openExisting(profileIndex: profileIndex, remoteID: id, folderID: folderID,
-                                               name: try serverName(record.name), metadata: fresh.metadata, handle: handle)
+                                               name: try existingServerName(record.name), metadata: fresh.metadata, handle: handle)
             } catch {
                 handles.removeFile(handle)?.close()
                 throw error

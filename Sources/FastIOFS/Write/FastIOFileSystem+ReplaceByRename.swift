@@ -14,9 +14,11 @@ extension FastIOFileSystem {
         // its own for the length of this call.
         let handle = handles.reserve()
         let targetFile = try writes.openExisting(profileIndex: profileIndex, remoteID: targetID, folderID: folder.folderID,
-                                                 name: try serverName(newName), metadata: target.metadata, handle: handle)
+                                                 name: try existingServerName(newName), metadata: target.metadata, handle: handle)
         defer { writes.detach(handle: handle) }
         try fill(targetFile, from: source, writes: writes)
+        // Crash-safe before the source is forgotten: its bytes now live in the target's record.
+        try targetFile.commit(context: writes)
         // The source's upload may have placed it meanwhile: trash that node too.
         let sourceFolder = try folderTarget(parent)
         if let placedID = writes.discard(currentIdentity(of: source, writes: writes)) {
@@ -37,7 +39,7 @@ extension FastIOFileSystem {
         }
         listingRemove(name, in: parent)
         listingInsert(ListedEntry(name: newName, identity: target.identity, metadata: target.metadata), in: newParent)
-        try writes.commitLocally(targetFile)
+        if let standing = writes.standingError(for: targetFile) { throw standing }
     }
 
     /// The identity `source`'s inode stands for now: a pending file whose upload placed it (and whose

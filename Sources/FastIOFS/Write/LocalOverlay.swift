@@ -40,6 +40,8 @@ final class LocalOverlay: Sendable {
 
     private struct Folder: Sendable {
         var present: [String: Presence] = [:]
+        /// The name of each node's timed presence (so a new change replaces the old one at once).
+        var nameOf: [NodeIdentity: String] = [:]
         /// Node id -> when this mount removed it from here (+infinity while the request runs).
         var absent: [String: Double] = [:]
         /// Names an upload is placing here for a file renamed or deleted since (name -> spool key).
@@ -102,9 +104,12 @@ final class LocalOverlay: Sendable {
         state.withLock { state in
             prune(&state, now: now)
             var entries = state.folders[folder, default: Folder()]
-            entries.present = entries.present.filter { $0.value.identity != identity || $0.value.key != nil }
+            if let old = entries.nameOf[identity], entries.present[old]?.key == nil { entries.present[old] = nil }
+            if let replaced = entries.present[name], replaced.key == nil { entries.nameOf[replaced.identity] = nil }
             entries.present[name] = Presence(identity: identity, metadata: metadata, since: now, key: nil)
-            if case .remote(_, let id) = identity { entries.absent[id] = nil }
+            entries.nameOf[identity] = name
+            // A removal under way or made later than this change stands.
+            if case .remote(_, let id) = identity, let removed = entries.absent[id], removed < now { entries.absent[id] = nil }
             state.folders[folder] = entries
             push(.present(folder, name: name, since: now), at: now, &state)
         }
@@ -116,7 +121,10 @@ final class LocalOverlay: Sendable {
         state.withLock { state in
             var entries = state.folders[folder, default: Folder()]
             entries.absent[id] = .infinity
-            if let name, case .remote(_, id)? = entries.present[name]?.identity { entries.present[name] = nil }
+            if let name, let presence = entries.present[name], case .remote(_, id) = presence.identity {
+                entries.present[name] = nil
+                if presence.key == nil { entries.nameOf[presence.identity] = nil }
+            }
             state.folders[folder] = entries
         }
     }
@@ -225,7 +233,10 @@ final class LocalOverlay: Sendable {
         }
         switch entry {
         case .present(let folder, let name, let since):
-            if state.folders[folder]?.present[name]?.since == since { state.folders[folder]?.present[name] = nil }
+            if let presence = state.folders[folder]?.present[name], presence.since == since {
+                state.folders[folder]?.present[name] = nil
+                if state.folders[folder]?.nameOf[presence.identity] == name { state.folders[folder]?.nameOf[presence.identity] = nil }
+            }
             Self.dropIfEmpty(folder, &state)
         case .absent(let folder, let id, let since):
             if state.folders[folder]?.absent[id] == since { state.folders[folder]?.absent[id] = nil }
@@ -281,6 +292,9 @@ struct FolderView: Sendable {
     func additions(listedAt: Double) -> [ListedEntry] {
         present.compactMap { name, presence in
             if let since = presence.since, since < listedAt { return nil }
+            if case .remote(_, let id) = presence.identity, let removed = absent[id], removed >= (presence.since ?? 0) {
+                return nil
+            }
             return ListedEntry(name: name, identity: presence.identity, metadata: presence.metadata)
         }.sorted { $0.name < $1.name }
     }

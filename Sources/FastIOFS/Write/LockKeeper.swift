@@ -8,7 +8,7 @@ import Logging
 /// to fetch or sync never delays another file's heartbeat.
 ///
 /// Invariants: a file is tracked from its lock being granted until it is released (untracked files
-/// are skipped at their turn); the thread sleeps on the keeper's condition until the earliest due
+/// are skipped at their turn; the keeper's lock is taken before a file's, never after); the thread sleeps on the keeper's condition until the earliest due
 /// time or a change, and exits after `stop`.
 final class LockKeeper: Sendable {
     /// The server side of the keeper's work (the coordinator's client and profile mapping).
@@ -17,7 +17,10 @@ final class LockKeeper: Sendable {
         let heartbeat: @Sendable (SpoolFile, _ nodeID: String, LockGrant) throws -> Date?
         let acquire: @Sendable (SpoolFile, _ nodeID: String) throws -> LockGrant
         let version: @Sendable (SpoolFile, _ nodeID: String) throws -> String?
+        /// Gives a grant back (only while the file's lock is `.lost`, so no acquire of it runs).
         let release: @Sendable (SpoolFile, _ nodeID: String, LockGrant) -> Void
+        /// Performs the effects a lock transition asked for (the coordinator's driver).
+        let perform: @Sendable (SpoolFile, [SpoolEffect]) -> Void
     }
 
     private struct State: Sendable {
@@ -49,6 +52,16 @@ final class LockKeeper: Sendable {
         state.withLock { state in
             state.files[ObjectIdentifier(file)] = nil
             state.changes += 1
+        }
+    }
+
+    /// Untracks `file` unless its lock needs the keeper (checked under the keeper's lock, then the
+    /// file's: a lock granted meanwhile is not dropped from the keeper's care).
+    private func untrackIfUnlocked(_ file: SpoolFile, now: Double) {
+        state.withLock { state in
+            let machine = file.machine
+            guard machine.lockAttention(now: now) == nil, machine.lock != .acquiring else { return }
+            state.files[ObjectIdentifier(file)] = nil
         }
     }
 
@@ -92,7 +105,7 @@ final class LockKeeper: Sendable {
         for file in files {
             let machine = file.machine
             guard let remoteID = machine.remoteID, let attention = machine.lockAttention(now: now) else {
-                if machine.lockAttention(now: now) == nil, machine.lock != .acquiring { untrack(file) }
+                untrackIfUnlocked(file, now: now)
                 continue
             }
             if machine.lockLapsed(wallNow: Date()) {
@@ -110,7 +123,7 @@ final class LockKeeper: Sendable {
             switch machine.lock {
             case .held(let grant, _, _): heartbeat(file, remoteID: remoteID, grant: grant)
             case .lost: relock(file, remoteID: remoteID)
-            case .none, .acquiring: break
+            case .none, .acquiring, .releasing: break
             }
             if let after = file.machine.lockAttention(now: clock.now()) { next = min(next ?? after, after) }
         }
@@ -152,17 +165,11 @@ final class LockKeeper: Sendable {
         }
         let now = clock.now()
         let timing = SpoolFileMachine.LockTiming(expiresAt: grant?.expiresAt, wallNow: Date())
-        let release = file.mutate { machine -> LockGrant? in
-            for case .releaseLock(let giveBack, _) in machine.relocked(grant, serverVersion: version, timing: timing,
-                                                                        now: now) {
-                return giveBack
-            }
-            return nil
-        }
-        if let release {
+        let effects = file.mutate { $0.relocked(grant, serverVersion: version, timing: timing, now: now) }
+        if grant != nil, version != nil, file.machine.lock == .lost {
             logger.warning("the file changed on the server while our lock was lost; the upload keeps both",
                            metadata: ["name": "\(file.machine.address.name)"])
-            server.release(file, remoteID, release)
         }
+        server.perform(file, effects)
     }
 }

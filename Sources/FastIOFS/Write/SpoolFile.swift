@@ -132,14 +132,20 @@ final class SpoolFile: Sendable {
                         (dataFile, try descriptor(dataFile, in: &guarded), guarded.machine.size)
                     }
                 } catch {
-                    apply(context) { $0.endRead(dataFile) }
+                    let now = context.now
+                    let draining = context.draining
+                    apply(context) { $0.endRead(dataFile, now: now, draining: draining) }
                     throw error
                 }
             default: try perform(step, context)
             }
         }
         guard let ready else { return nil }
-        defer { apply(context) { $0.endRead(ready.dataFile) } }
+        defer {
+            let now = context.now
+            let draining = context.draining
+            apply(context) { $0.endRead(ready.dataFile, now: now, draining: draining) }
+        }
         guard offset < ready.fileSize else { return [] }
         let count = Int(min(Int64(size), ready.fileSize - offset))
         var bytes = [UInt8](repeating: 0, count: count)
@@ -368,7 +374,7 @@ final class SpoolFile: Sendable {
         do {
             let temporary = try journal.prepare(record(fields), sequence: sequence)
             let published = try guarded.withLock { (guarded: inout Guarded) throws(FSError) -> Bool in
-                guard guarded.machine.mayWriteRecord(sequence) else {
+                guard guarded.machine.mayUpdateRecord(sequence, dataFile: fields.dataFile) else {
                     journal.discard(temporary)
                     return false
                 }

@@ -21,7 +21,8 @@ struct ServerAddress: Sendable, Hashable {
 /// Invariants:
 /// - `committed <= generation` and `durable <= generation`; the file is dirty iff `generation > durable`.
 /// - Exactly one thread fetches (`.materializing`) or copies (`.copying`); changes wait meanwhile.
-/// - `files.frozen` is the data file an upload reads: it is never written (a change copies it first).
+/// - `files.frozen` is the data file an upload reads, or whose chunks a resumable session holds: it
+///   is never written (a change copies it first), so a resumed session never mixes contents.
 /// - A data file is deleted only when it is not current, frozen, journaled, nor pinned by a commit in
 ///   flight; every data file the machine made is in `files.known` until an effect deletes it.
 /// - Journal records are published in sequence order (`journal.published` only grows), so an older
@@ -81,6 +82,9 @@ struct SpoolFileMachine: Sendable, Equatable {
         /// It could not be renewed: someone else may have changed the file, so the upload compares
         /// the server's version first. The keeper tries to take it again.
         case lost
+        /// Being given back: an acquire waits until the release is done (the server hands the same
+        /// user the same token, so a late release would drop the new lock).
+        case releasing
     }
 
     struct DataFiles: Sendable, Equatable {
@@ -151,6 +155,8 @@ struct SpoolFileMachine: Sendable, Equatable {
     var journal = JournalState()
     var session: ChunkedSession?
     var retries = 0
+    /// Permanent refusals in a row (`UploadRefusal`); reset by anything else.
+    var refusals = 0
     var lastError: FSError?
     var nextAttempt: Double = 0
     var bytesDone: Int64 = 0
@@ -192,6 +198,7 @@ struct SpoolFileMachine: Sendable, Equatable {
         if let uploadID = record.uploadID, let chunkSize = record.chunkSize,
            (record.sessionDataFile ?? record.dataFile) == record.dataFile {
             machine.session = ChunkedSession(uploadID: uploadID, chunkSize: chunkSize, dataFile: record.dataFile)
+            machine.files.frozen = record.dataFile
         }
         return machine
     }
@@ -306,9 +313,11 @@ struct SpoolFileMachine: Sendable, Equatable {
         return true
     }
 
-    /// Before a read of local bytes: `.nothing` when the server's version is the content. A
-    /// `.proceed` pins its data file until `endRead`.
+    /// Before a read of local bytes: `.nothing` when the server's version is the content (nothing
+    /// local yet, or the file is leaving). A `.proceed` pins its data file until `endRead`.
     mutating func beginRead() -> Step {
+        // Leaving: its data is going away, and the server has all of it.
+        guard !isLeaving else { return .nothing }
         switch content {
         case .remote(let keep):
             guard generation > 0 else { return .nothing }
@@ -321,16 +330,17 @@ struct SpoolFileMachine: Sendable, Equatable {
     }
 
     /// The read `beginRead` let through is done.
-    mutating func endRead(_ dataFile: String) -> [SpoolEffect] {
+    mutating func endRead(_ dataFile: String, now: Double, draining: Bool) -> [SpoolEffect] {
         unpin(dataFile)
-        return obsoleteFiles()
+        return obsoleteFiles() + settleIfUnused(now: now, draining: draining)
     }
 
     /// The fetch of `materializing` ended.
     mutating func materialized(_ error: FSError?, now: Double, draining: Bool) -> [SpoolEffect] {
         guard case .materializing(let keep) = content else { return [] }
         content = error == nil ? .local : .remote(keep: keep)
-        return changesInFlight == 0 ? resumeDeferred(now: now, draining: draining) : []
+        guard changesInFlight == 0 else { return [] }
+        return resumeDeferred(now: now, draining: draining) + settleIfUnused(now: now, draining: draining)
     }
 
     /// Replaces the whole content (a rename over this file): the caller fills the new data file
@@ -361,7 +371,9 @@ struct SpoolFileMachine: Sendable, Equatable {
             }
         }
         var effects = obsoleteFiles()
-        if changesInFlight == 0 { effects += resumeDeferred(now: now, draining: draining) }
+        if changesInFlight == 0 {
+            effects += resumeDeferred(now: now, draining: draining) + settleIfUnused(now: now, draining: draining)
+        }
         return effects
     }
 
@@ -387,7 +399,8 @@ struct SpoolFileMachine: Sendable, Equatable {
     /// `close`/`fsync`: make the bytes written so far survive a crash. The upload is queued once the
     /// record is published (`committedRecord`).
     mutating func beginCommit() -> CommitStep {
-        guard !isDiscarded, !isLeaving, generation > committed else { return .nothing }
+        // Nothing to make crash-safe: journaled already, or everything is on the server.
+        guard !isDiscarded, !isLeaving, generation > committed, generation > durable else { return .nothing }
         switch content {
         case .materializing, .copying: return .wait
         case .remote(let keep):
@@ -406,9 +419,18 @@ struct SpoolFileMachine: Sendable, Equatable {
         sequence > journal.published && !isDiscarded && !isLeaving
     }
 
-    /// Whether the removal of `sequence` may unlink the record (nothing newer was written since).
+    /// Whether the removal of `sequence` may unlink the record: nothing newer was written since, and
+    /// what the record covers is still on the server (a commit that landed after the removal was
+    /// decided would otherwise lose its record), or the file is gone.
     func mayRemoveRecord(_ sequence: UInt64) -> Bool {
-        sequence > journal.published
+        sequence > journal.published && (durable >= committed || isDiscarded || isLeaving)
+    }
+
+    /// Whether an update of the record (not a commit) may be published: newer than what is on disk,
+    /// and still about the data file the record names (a commit that landed meanwhile names a newer
+    /// one; its own follow-up carries the newer facts).
+    func mayUpdateRecord(_ sequence: UInt64, dataFile: String) -> Bool {
+        mayWriteRecord(sequence) && journal.present && files.journaled == dataFile
     }
 
     /// The record was unlinked under `sequence`.
@@ -421,15 +443,20 @@ struct SpoolFileMachine: Sendable, Equatable {
     /// newer one superseded before it was written is not counted: the caller commits again.
     mutating func endCommit(_ commit: Commit, published: Bool, now: Double, draining: Bool) -> [SpoolEffect] {
         unpin(commit.dataFile)
+        var effects: [SpoolEffect] = []
         if published {
             journal.published = commit.sequence
             journal.present = true
             files.journaled = commit.dataFile
             committed = max(committed, commit.generation)
+            // Renamed, placed or given a session while this commit was written: say so too.
+            if recordFields(dataFile: commit.dataFile) != commit.record, let update = recordUpdate() {
+                effects.append(.writeJournal(sequence: update.sequence, record: update.record))
+            }
         }
-        var effects = obsoleteFiles()
+        effects += obsoleteFiles()
         if phase == .idle, isDirty, !isDiscarded { effects += queue(now: now, draining: draining) }
-        return effects
+        return effects + settleIfUnused(now: now, draining: draining)
     }
 
     /// A journal record written outside a commit (an upload session started, a rename, a placement):
@@ -486,9 +513,13 @@ struct SpoolFileMachine: Sendable, Equatable {
         let mustCheck: Bool
         switch lock {
         case .held: mustCheck = lockLapsed(wallNow: wallNow) && remoteID != nil && baseVersion != nil
-        case .none, .acquiring, .lost: mustCheck = remoteID != nil && baseVersion != nil
+        case .none, .acquiring, .lost, .releasing: mustCheck = remoteID != nil && baseVersion != nil
         }
-        let resumable = session?.dataFile == files.current ? session : nil
+        if session?.dataFile != files.current {
+            // Its chunks are of content that changed since (copied away): of no use.
+            session = nil
+        }
+        let resumable = session
         let snapshot = Snapshot(dataFile: files.current, size: size, generation: generation, remoteID: remoteID,
                                 address: address, baseVersion: baseVersion, mustCheckVersion: mustCheck,
                                 isNote: isNote, session: resumable)
@@ -523,6 +554,7 @@ struct SpoolFileMachine: Sendable, Equatable {
         session = nil
         lastError = nil
         retries = 0
+        refusals = 0
         bytesDone = snapshot.size
         if case .discarded(let running) = phase {
             if running == snapshot, snapshot.remoteID == nil { effects.append(.trashPlaced(nodeID: nodeID)) }
@@ -530,10 +562,15 @@ struct SpoolFileMachine: Sendable, Equatable {
         }
         guard phase == .uploading(snapshot) else { return effects + obsoleteFiles() }
         durable = max(durable, snapshot.generation)
+        defer { phase = .binding(snapshot) }
         if let original = snapshot.remoteID, nodeID != original {
             // A conflict copy: the original's lock (if any came back) is of no use any more.
-            if case .held(let grant, _, _) = lock { effects.append(.releaseLock(grant, remoteID: original)) }
-            lock = .none
+            if case .held(let grant, _, _) = lock {
+                effects.append(.releaseLock(grant, remoteID: original))
+                lock = .releasing
+            } else if lock != .releasing {
+                lock = .none
+            }
             address = placedAt
         } else if address == snapshot.address {
             // Not renamed meanwhile: the name it got is its name (a conflict name for a new file).
@@ -541,13 +578,24 @@ struct SpoolFileMachine: Sendable, Equatable {
         }
         remoteID = nodeID
         baseVersion = version
-        phase = .binding(snapshot)
+        // Newer commits wait: their record learns the node and version now, before anything it
+        // covered is deleted (a crash must not make a conflict copy of our own upload).
+        if durable < committed, let update = recordUpdate() {
+            effects.append(.writeJournal(sequence: update.sequence, record: update.record))
+        }
         return effects + obsoleteFiles()
     }
 
-    /// The upload of `snapshot` failed (it is retried with backoff).
-    mutating func uploadFailed(_ snapshot: Snapshot, error: FSError, now: Double, draining: Bool) -> [SpoolEffect] {
-        files.frozen = nil
+    /// Whether one more permanent refusal confirms it (the worker then sets the bytes aside).
+    var nextRefusalConfirms: Bool { refusals + 1 >= UploadRefusal.confirmations }
+
+    /// The upload of `snapshot` failed (it is retried with backoff); `permanent`: a refusal retrying
+    /// cannot change, counted until confirmed.
+    mutating func uploadFailed(_ snapshot: Snapshot, error: FSError, permanent: Bool = false, now: Double,
+                               draining: Bool) -> [SpoolEffect] {
+        refusals = permanent ? refusals + 1 : 0
+        // A chunked session of this content may be resumed: its file stays frozen.
+        files.frozen = session?.dataFile == snapshot.dataFile ? snapshot.dataFile : nil
         lastError = error
         retries += 1
         nextAttempt = now + Self.backoff(retries: retries)
@@ -558,6 +606,25 @@ struct SpoolFileMachine: Sendable, Equatable {
         guard phase == .uploading(snapshot) else { return obsoleteFiles() }
         phase = .queued
         return obsoleteFiles() + [.schedule(due: uploadDue(draining: draining))]
+    }
+
+    /// The server refused the upload of `snapshot` for good and the worker moved data file `setAside`
+    /// out of the spool (with a manifest line): the file stops being pending, like a discarded one.
+    mutating func setAside(_ snapshot: Snapshot, dataFile: String, reason: FSError, now: Double) -> [SpoolEffect] {
+        lastError = reason
+        files.frozen = nil
+        files.known.remove(dataFile)
+        session = nil
+        var effects: [SpoolEffect] = []
+        if journal.present { effects.append(.removeJournal(sequence: issueSequence())) }
+        if case .held(let grant, _, _) = lock, let id = remoteID {
+            effects.append(.releaseLock(grant, remoteID: id))
+            lock = .releasing
+        } else if lock != .releasing {
+            lock = .none
+        }
+        phase = .discarded(uploading: nil)
+        return effects + obsoleteFiles() + settle(now: now, draining: false)
     }
 
     /// A failure before any snapshot was taken (the original bytes could not be fetched).
@@ -581,12 +648,8 @@ struct SpoolFileMachine: Sendable, Equatable {
         guard case .binding = phase else { return [] }
         phase = .idle
         var effects: [SpoolEffect] = []
-        if journal.present {
-            if durable >= committed {
-                effects.append(.removeJournal(sequence: issueSequence()))
-            } else if let update = recordUpdate() {
-                effects.append(.writeJournal(sequence: update.sequence, record: update.record))
-            }
+        if journal.present, durable >= committed {
+            effects.append(.removeJournal(sequence: issueSequence()))
         }
         return effects + settle(now: now, draining: draining)
     }
@@ -604,8 +667,12 @@ struct SpoolFileMachine: Sendable, Equatable {
         guard !isDiscarded, !isLeaving else { return (nil, []) }
         var effects: [SpoolEffect] = []
         if journal.present { effects.append(.removeJournal(sequence: issueSequence())) }
-        if case .held(let grant, _, _) = lock, let id = remoteID { effects.append(.releaseLock(grant, remoteID: id)) }
-        lock = .none
+        if case .held(let grant, _, _) = lock, let id = remoteID {
+            effects.append(.releaseLock(grant, remoteID: id))
+            lock = .releasing
+        } else if lock != .releasing {
+            lock = .none
+        }
         switch phase {
         case .uploading(let snapshot):
             phase = .discarded(uploading: snapshot)
@@ -665,9 +732,17 @@ struct SpoolFileMachine: Sendable, Equatable {
             guard remoteID != nil, !isDiscarded, !isLeaving else { return .nothing }
             lock = .acquiring
             return .acquire
-        case .acquiring: return .wait
+        case .acquiring, .releasing: return .wait
         case .held, .lost: return .nothing
         }
+    }
+
+    /// The release asked for by a `.releaseLock` effect is done (whatever the server said); a file
+    /// nobody uses retires now.
+    mutating func lockReleased(now: Double, draining: Bool) -> [SpoolEffect] {
+        guard lock == .releasing else { return [] }
+        lock = .none
+        return settleIfUnused(now: now, draining: draining)
     }
 
     /// When a lock the server granted (or renewed) until `expiresAt` is renewed and when it lapses,
@@ -719,7 +794,7 @@ struct SpoolFileMachine: Sendable, Equatable {
         switch lock {
         case .held(_, let due, _): return due
         case .lost: return nextLockRetry
-        case .none, .acquiring: return nil
+        case .none, .acquiring, .releasing: return nil
         }
     }
 
@@ -748,7 +823,8 @@ struct SpoolFileMachine: Sendable, Equatable {
     /// makes a conflict copy.
     mutating func relocked(_ grant: LockGrant?, serverVersion: String?, timing: LockTiming, now: Double) -> [SpoolEffect] {
         guard lock == .lost else {
-            if let grant, let id = remoteID { return [.releaseLock(grant, remoteID: id)] }
+            // Released, retired or taken again meanwhile. The server hands one user the same token
+            // for a node, so this grant may be another spool file's lock now: leave it to expire.
             return []
         }
         guard let grant else {
@@ -756,6 +832,12 @@ struct SpoolFileMachine: Sendable, Equatable {
             return []
         }
         if serverVersion == baseVersion {
+            guard writers > 0 || isDirty else {
+                // Nobody needs it any more.
+                lock = .none
+                guard let id = remoteID else { return [] }
+                return [.releaseLock(grant, remoteID: id)]
+            }
             lock = .held(grant, due: now + timing.renewIn, expires: timing.expires)
             return []
         }
@@ -826,6 +908,13 @@ struct SpoolFileMachine: Sendable, Equatable {
         return queue(now: now, draining: draining)
     }
 
+    /// `settle` for the end of something in flight (a read, a fetch, a copy, a commit): the last user
+    /// of a file may be gone by then.
+    private mutating func settleIfUnused(now: Double, draining: Bool) -> [SpoolEffect] {
+        guard isUnused, phase == .idle || isDiscarded else { return [] }
+        return settle(now: now, draining: draining)
+    }
+
     /// After a handle closed or an upload ended: queue what is dirty, release a lock nobody needs,
     /// retire what nobody uses.
     private mutating func settle(now: Double, draining: Bool) -> [SpoolEffect] {
@@ -841,7 +930,7 @@ struct SpoolFileMachine: Sendable, Equatable {
         default: break
         }
         if writers == 0, !isDirty || isDiscarded, case .held(let grant, _, _) = lock, let id = remoteID {
-            lock = .none
+            lock = .releasing
             effects.append(.releaseLock(grant, remoteID: id))
         }
         let unused = writers == 0 && readers == 0 && changesInFlight == 0 && files.pinned.isEmpty
@@ -855,15 +944,19 @@ struct SpoolFileMachine: Sendable, Equatable {
         case .materializing, .copying: return effects
         case .remote, .local: break
         }
-        guard unused, settled, lock != .acquiring else { return effects }
+        guard unused, settled, lock != .acquiring, lock != .releasing else { return effects }
         phase = .retiring
         var leaving: [SpoolEffect] = []
         if journal.present {
             journal.present = false
             leaving.append(.removeJournal(sequence: issueSequence()))
         }
-        if case .held(let grant, _, _) = lock, let id = remoteID { leaving.append(.releaseLock(grant, remoteID: id)) }
-        lock = .none
+        if case .held(let grant, _, _) = lock, let id = remoteID {
+            leaving.append(.releaseLock(grant, remoteID: id))
+            lock = .releasing
+        } else {
+            lock = .none
+        }
         let all = files.known.sorted()
         files.known = []
         files.journaled = nil

@@ -13,13 +13,14 @@ extension WriteCoordinator {
                              originalID: originalID)
             return
         }
-        var address = placement.address
+        let address: ServerAddress
         if snapshot.remoteID == nil {
             address = bindPlacedFile(file, as: remote, metadata: metadata, snapshot: snapshot, placement: placement)
+        } else {
+            address = placement.address
+            noteInOverlay(file, remote, in: address, metadata: metadata)
         }
         let now = clock.now()
-        overlay.noteNode(remote, in: folderKey(file.profileIndex, address.folderID), name: PosixName.encode(address.name),
-                         metadata: metadata, now: now)
         // A rename over another file may rebind the inode to that file at any moment: touch only what
         // still stands for this node.
         let pending = file.pendingIdentity
@@ -58,6 +59,9 @@ extension WriteCoordinator {
         if live, wanted != placement.address {
             settled = moveAfterPlacement(file, nodeID: placement.nodeID, from: placement.address, to: wanted)
         }
+        // Listed as the node before it stops being listed as the spooled file (no gap a listing
+        // stored meanwhile could fall into).
+        noteInOverlay(file, remote, in: settled, metadata: metadata)
         overlay.clearPlacingAway(key: file.key)
         overlay.removeSpooled(key: file.key)
         var invalidations: [KernelInvalidation] = []
@@ -86,6 +90,14 @@ extension WriteCoordinator {
         }
         if !invalidations.isEmpty { invalidate(invalidations) }
         return settled
+    }
+
+    /// The node is at `address` with `metadata` as of now, for listings started before, unless the
+    /// file was unlinked or renamed over while binding (its node is being trashed: not shown again).
+    private func noteInOverlay(_ file: SpoolFile, _ node: NodeIdentity, in address: ServerAddress, metadata: NodeMetadata) {
+        guard file.machine.isBinding else { return }
+        overlay.noteNode(node, in: folderKey(file.profileIndex, address.folderID), name: PosixName.encode(address.name),
+                         metadata: metadata, now: clock.now())
     }
 
     /// Moves and renames a just-placed node to where the file went meanwhile, retrying a little;

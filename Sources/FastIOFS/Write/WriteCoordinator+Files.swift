@@ -19,6 +19,7 @@ extension WriteCoordinator {
         let file = SpoolFile(machine: machine, profileIndex: target.profileIndex,
                              profile: profiles[target.profileIndex].profile, spool: spool, journal: journal)
         register(file, as: file.pendingIdentity)
+        rememberFolderPath(of: file)
         overlay.addSpooled(key: key, identity: file.pendingIdentity, in: folderKey(target.profileIndex, target.folderID),
                            name: PosixName.encode(name), metadata: NodeMetadata(kind: .file, size: 0, mtime: mtime))
         _ = attach(handle: handle, to: file, as: .writer)
@@ -59,6 +60,7 @@ extension WriteCoordinator {
             }
         }
         guard let file = attached else { throw FSError(EIO) }
+        rememberFolderPath(of: file)
         do {
             try markIfNote(file, remoteID: remoteID)
             try ensureLock(file)
@@ -76,12 +78,17 @@ extension WriteCoordinator {
         return true
     }
 
-    /// `release` of a handle. The last writer commits what a flush did not (a write through another
-    /// path after the last flush); a failure there is logged and the upload is queued all the same.
+    /// `release` of a handle. Once the last writer is gone (the machine then queues what is dirty),
+    /// what no flush committed (a write through another path after the last flush) is committed
+    /// too; a failure there is logged, and the upload goes ahead all the same.
     func detach(handle: UInt64) {
         guard let (file, role) = registry.withLock({ $0.byHandle.removeValue(forKey: handle) }) else { return }
+        let now = clock.now()
+        let draining = self.draining
+        file.apply(self) { $0.detach(role, now: now, draining: draining) }
         let machine = file.machine
-        if role == .writer, machine.writers == 1, machine.generation > machine.committed, !machine.isDiscarded {
+        if role == .writer, machine.writers == 0, machine.generation > max(machine.committed, machine.durable),
+           !machine.isDiscarded, !machine.isLeaving {
             do {
                 try file.commit(context: self)
             } catch {
@@ -89,9 +96,6 @@ extension WriteCoordinator {
                              metadata: ["name": "\(machine.address.name)", "error": "\(error)"])
             }
         }
-        let now = clock.now()
-        let draining = self.draining
-        file.apply(self) { $0.detach(role, now: now, draining: draining) }
         if file.machine.isLeaving { noteProgress() }
     }
 
@@ -158,6 +162,7 @@ extension WriteCoordinator {
             return answer.0 == .wait ? nil : answer
         }
         file.perform(effects, self)
+        rememberFolderPath(of: file)
         switch outcome {
         case .local:
             overlay.addSpooled(key: file.key, identity: file.pendingIdentity, in: folderKey(target.profileIndex, target.folderID),
@@ -236,6 +241,10 @@ extension WriteCoordinator {
                     logger.debug("lock release failed (it expires by itself)",
                                  metadata: ["node": "\(nodeID)", "error": "\(error)"])
                 }
+            },
+            perform: { [weak self] file, effects in
+                guard let self else { return }
+                file.perform(effects, self)
             })
     }
 }

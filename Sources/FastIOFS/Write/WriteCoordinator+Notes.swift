@@ -27,7 +27,7 @@ extension UploadProcedure {
             throw FSError(EIO, detail: "cannot read the spooled note \(name)")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw FSError(EINVAL, detail: "note \(name) is not UTF-8 text")
+            throw UnsendableContent(description: "note \(name) is not UTF-8 text")
         }
         let node = try writer.updateNote(profile, nodeID: nodeID, name: nil, content: text, ifVersionID: nil)
         onProgress(size)

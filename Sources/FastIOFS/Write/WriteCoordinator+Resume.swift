@@ -4,6 +4,27 @@ import Logging
 
 /// Picking up the journal of an earlier mount with the same cache directory.
 extension WriteCoordinator {
+    /// Deletes data files no record names: bytes of an earlier mount that no `close` or `fsync`
+    /// acknowledged (a file still being written at a crash, a copy not journaled yet). Only with the
+    /// cache directory's lock held (no other mount's files are here) and every record readable.
+    private func removeOrphans(keeping referenced: Set<String>) {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: spool.path)
+        } catch {
+            logger.warning("cannot list the spool to tidy it", metadata: ["error": "\(error)"])
+            return
+        }
+        let orphans = names.filter { !referenced.contains($0) }
+        guard !orphans.isEmpty else { return }
+        let failures = spool.remove(orphans)
+        logger.notice("removed spooled data no journal record names (never acknowledged by close or fsync)",
+                      metadata: ["files": "\(orphans.count - failures.count)"])
+        for failure in failures {
+            logger.warning("cannot remove an orphaned spool file", metadata: ["file": "\(failure.name)", "error": "\(failure.error)"])
+        }
+    }
+
     /// Queues every journaled upload of a profile this mount serves, with its data file as it is now
     /// (the last commit's bytes, or later ones written after it). Records of other profiles stay for
     /// the mount that serves them. A resumed update holds no lock: the keeper tries to take it, and
@@ -14,6 +35,7 @@ extension WriteCoordinator {
         for (name, reason) in unreadable {
             logger.error("a journal record cannot be read; it stays in place", metadata: ["record": "\(name)", "reason": "\(reason)"])
         }
+        if unreadable.isEmpty { removeOrphans(keeping: Set(records.map(\.dataFile))) }
         for record in records {
             guard let profileIndex = profiles.firstIndex(where: {
                 $0.profile.id == record.profileID && $0.profile.kind.rawValue == record.profileKind

@@ -42,6 +42,7 @@ extension WriteCoordinator {
         keeper.stop()
         let left = pendingTotals().files
         if left > 0 { logger.notice("unmounting with \(left) spooled file(s); the journal resumes them next mount") }
+        cacheLock.release()
     }
 
     /// Waits until no file has changes the server lacks (false on timeout), reporting the totals
@@ -112,17 +113,39 @@ extension WriteCoordinator {
                                  placedAt: placement.address, now: now)
             }
             if file.machine.isBinding { bind(file, snapshot: snapshot, placement: placement) }
+            tallyUpload(bytes: snapshot.size)
             logger.debug("uploaded", metadata: ["name": "\(placement.address.name)", "bytes": "\(snapshot.size)"])
             let later = clock.now()
             let draining = self.draining
             file.apply(self) { $0.bound(now: later, draining: draining) }
         } catch {
             let failure = FSError.from(error)
+            let permanent = UploadRefusal.isPermanent(error)
+            if permanent, file.machine.nextRefusalConfirms, setAside(file, snapshot: snapshot, reason: failure) { return }
             let now = clock.now()
             let draining = self.draining
-            file.apply(self) { $0.uploadFailed(snapshot, error: failure, now: now, draining: draining) }
+            file.apply(self) { $0.uploadFailed(snapshot, error: failure, permanent: permanent, now: now, draining: draining) }
             recordFailure(file, failure)
         }
+    }
+
+    /// A refusal confirmed: the newest bytes go to the unsent directory and the file stops being
+    /// pending. False (logged) when they could not be moved: the upload is retried as before.
+    private func setAside(_ file: SpoolFile, snapshot: SpoolFileMachine.Snapshot, reason: FSError) -> Bool {
+        let (dataFile, size) = file.mutate { ($0.files.current, $0.size) }
+        do {
+            _ = try setAside(file, dataFile: dataFile, size: size, reason: reason)
+        } catch {
+            logger.error("cannot set aside the bytes of a refused upload; retrying it", metadata: [
+                "name": "\(snapshot.address.name)", "error": "\(error)"])
+            return false
+        }
+        let now = clock.now()
+        file.apply(self) { $0.setAside(snapshot, dataFile: dataFile, reason: reason, now: now) }
+        unregister(file, keepingHandles: true)
+        overlay.removeSpooled(key: file.key)
+        registry.withLock { $0.lastError = (reason, now) }
+        return true
     }
 
     private func recordFailure(_ file: SpoolFile, _ error: FSError) {

@@ -26,6 +26,10 @@ final class WriteCoordinator: SpoolFileContext, Sendable {
     let queue: UploadQueue
     let clock: any WriteClock
     let workers: Int
+    /// `--cache-dir` (or its default): the spool, the journal and the unsent bytes live under it.
+    let cacheDirectory: String
+    /// This mount's claim on the cache directory (held until the process ends).
+    let cacheLock: CacheDirectoryLock
     /// Sends kernel invalidations (through the coherence queue, never from inside an operation).
     let invalidate: @Sendable ([KernelInvalidation]) -> Void
     /// Set once, right after init (it needs the coordinator's own closures).
@@ -36,6 +40,13 @@ final class WriteCoordinator: SpoolFileContext, Sendable {
         var byHandle: [UInt64: (file: SpoolFile, role: SpoolFileMachine.Role)] = [:]
         var all: [ObjectIdentifier: SpoolFile] = [:]
         var lastError: (error: FSError, at: Double)?
+        /// Files whose bytes were set aside this mount (the latest `unsentShown`), and how many.
+        var unsent: [UnsentFile] = []
+        var unsentCount = 0
+        /// Where each live file's folder is in the mount, as last seen (for the unsent manifest,
+        /// which must name the file even after its folder vanished from the node table).
+        var folderPaths: [ObjectIdentifier: String] = [:]
+        var tally = UploadTally()
     }
     let registry = Mutex(Registry())
 
@@ -63,7 +74,9 @@ final class WriteCoordinator: SpoolFileContext, Sendable {
         workers = configuration.uploadWorkers
         let base = configuration.cacheDirectory
             ?? (FileManager.default.homeDirectoryForCurrentUser.path + "/.cache/fastiofs")
+        cacheDirectory = base
         spool = try SpoolDirectory(path: base + "/write/data")
+        cacheLock = try CacheDirectoryLock(directory: base + "/write", mountpoint: configuration.mountpoint)
         journal = try WriteJournal(directory: base + "/write/journal")
         queue = UploadQueue(clock: clock)
         keeperSlot.withLock { $0 = LockKeeper(clock: clock, logger: logger, server: lockServer()) }
@@ -87,8 +100,13 @@ final class WriteCoordinator: SpoolFileContext, Sendable {
         case .schedule(let due):
             queue.schedule(file, due: due)
         case .releaseLock(let grant, let remoteID):
+            // The machine holds the lock in `.releasing` meanwhile: no acquire of this file starts
+            // before this release is done (the server would answer the same token, then drop it).
             keeper.untrack(file)
             releaseLock(grant, of: file, nodeID: remoteID)
+            let now = clock.now()
+            let draining = self.draining
+            file.apply(self) { $0.lockReleased(now: now, draining: draining) }
         case .keepLock:
             keeper.track(file)
         case .trashPlaced(let nodeID):
@@ -131,6 +149,8 @@ final class WriteCoordinator: SpoolFileContext, Sendable {
         registry.withLock { Array($0.all.values) }
     }
 
+    /// Registers `file` under `identity`. Called inside the file's lock by binding (registry
+    /// innermost): it touches no other lock.
     func register(_ file: SpoolFile, as identity: NodeIdentity) {
         registry.withLock { registry in
             registry.byIdentity[identity] = file
@@ -138,11 +158,22 @@ final class WriteCoordinator: SpoolFileContext, Sendable {
         }
     }
 
+    /// Remembers where `file`'s folder is in the mount (at registration, after a rename). Takes the
+    /// file's lock: never call it inside one.
+    func rememberFolderPath(of file: SpoolFile) {
+        guard let ino = nodes.inode(of: .remote(profile: file.profileIndex, id: file.machine.address.folderID)),
+              let path = nodes.path(of: ino) else { return }
+        registry.withLock { $0.folderPaths[ObjectIdentifier(file)] = path }
+    }
+
     /// Removes `file` from every identity slot (and, unless kept, from the list of files).
     func unregister(_ file: SpoolFile, keepingHandles: Bool) {
         registry.withLock { registry in
             for (identity, known) in registry.byIdentity where known === file { registry.byIdentity[identity] = nil }
-            if !keepingHandles { registry.all[ObjectIdentifier(file)] = nil }
+            if !keepingHandles {
+                registry.all[ObjectIdentifier(file)] = nil
+                registry.folderPaths[ObjectIdentifier(file)] = nil
+            }
         }
     }
 

@@ -28,12 +28,23 @@ extension FastIOFileSystem {
         return FolderTarget(profileIndex: profileIndex, folderID: folderID)
     }
 
-    /// The server name for POSIX name `name`; EINVAL (logged) when no server name maps to it.
+    /// The server name for POSIX name `name`, as a name this mount creates: EINVAL when no server
+    /// name maps to it, ENAMETOOLONG or EINVAL when the server would refuse it (`ServerNameRules`).
     func serverName(_ name: String) throws(FSError) -> String {
         guard let decoded = PosixName.decode(name) else {
-            logger.warning("refusing a name the server cannot hold", metadata: ["name": "\(name)"])
+            logger.notice("refusing a name no server name maps to", metadata: ["name": "\(name)"])
             throw FSError(EINVAL, detail: "name \(name) cannot be stored")
         }
+        if let refusal = ServerNameRules.refusal(of: decoded) {
+            logger.notice("refusing a name the server cannot hold", metadata: ["name": "\(name)", "why": "\(refusal)"])
+            throw refusal
+        }
+        return decoded
+    }
+
+    /// The server name of an existing node listed as `name` (no rule applies: the server has it).
+    func existingServerName(_ name: String) throws(FSError) -> String {
+        guard let decoded = PosixName.decode(name) else { throw FSError(ENOENT, detail: "no server name maps to \(name)") }
         return decoded
     }
 

@@ -121,10 +121,29 @@ final class MountedFastIOFS: @unchecked Sendable {
         return object.compactMapValues { ($0 as? NSNumber)?.intValue }
     }
 
-    /// Requests sent while `body` ran, keyed like `requestCounts()`; zero entries removed.
+    /// Waits until the client has no request in flight but the activity long-poll (a request is
+    /// counted when it ends, so one started earlier must end before a count is taken).
+    func waitUntilNoRequestInFlight(timeout: TimeInterval = 30) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let bytes = try XAttr.get(mountpoint.path, "user.fastio.requests_in_flight")
+            guard let running = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
+                throw MountTestError("user.fastio.requests_in_flight is not a JSON object")
+            }
+            let others = running.filter { $0.key != "GET activity/poll" }
+            if others.isEmpty { return }
+            guard Date() < deadline else { throw MountTestError("still in flight after \(timeout) s: \(others)") }
+            usleep(5_000)
+        }
+    }
+
+    /// Requests sent while `body` ran, keyed like `requestCounts()`; zero entries removed. Requests
+    /// in flight before are waited out first, and those `body` started are waited for after.
     func requestsDuring(_ body: () throws -> Void) throws -> [String: Int] {
+        try waitUntilNoRequestInFlight()
         let before = try requestCounts()
         try body()
+        try waitUntilNoRequestInFlight()
         let after = try requestCounts()
         var delta: [String: Int] = [:]
         for (k, v) in after where v - (before[k] ?? 0) != 0 { delta[k] = v - (before[k] ?? 0) }
