@@ -19,13 +19,24 @@ extension FastIOFileSystem {
             throw FSError(EIO)
         }
         let listings = self.listings
+        let nodes = self.nodes
         let stream = DirectoryStream(directory: ino, parent: record.parent, source: source, fetchedAt: fetchedAt,
                                      collectLimit: Self.cachedListingLimit) { pager, entries, listedAt in
-            listings.store(CompleteListing(entries: entries, fetchedAt: listedAt), for: ino) {
-                pager.complete($0, listedAt: listedAt)
-            }
+            Self.storeListing(CompleteListing(entries: entries, fetchedAt: listedAt), for: ino, pager: pager,
+                              listings: listings, nodes: nodes)
         }
         return handles.add(stream)
+    }
+
+    /// Stores a complete listing of `directory` with the local overlay applied, unless the kernel
+    /// forgot the directory meanwhile: the forget dropped the cached listing, and one stored after it
+    /// would stay until evicted (checked after the store, so a forget at any moment is covered).
+    @discardableResult
+    static func storeListing(_ listing: CompleteListing, for directory: UInt64, pager: FolderPager,
+                             listings: ListingCache, nodes: NodeTable) -> CompleteListing {
+        let stored = listings.store(listing, for: directory) { pager.complete($0, listedAt: listing.fetchedAt) }
+        if nodes.record(directory) == nil { listings.invalidate(directory) }
+        return stored
     }
 
     /// Pages of a server folder as this mount must see them (its local changes applied).

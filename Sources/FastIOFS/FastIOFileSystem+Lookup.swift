@@ -81,9 +81,8 @@ extension FastIOFileSystem {
             } while cursor != nil && pages < FolderPager.maximumPages
             guard cursor == nil else { return nil }
             let started = listedAt ?? MonotonicClock.now()
-            return listings.store(CompleteListing(entries: entries, fetchedAt: started), for: directory) {
-                pager.complete($0, listedAt: started)
-            }
+            return Self.storeListing(CompleteListing(entries: entries, fetchedAt: started), for: directory, pager: pager,
+                                     listings: listings, nodes: nodes)
         }
     }
 }

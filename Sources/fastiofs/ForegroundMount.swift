@@ -29,6 +29,7 @@ struct ForegroundMount {
             return report(error.description, logger: nil)
         }
         ResourceLimits.raiseOpenFiles(logger: logger)
+        ResourceLimits.boundMallocArenas(logger: logger)
         do {
             try MountpointPreflight.check(request.mountpoint, allowNonEmpty: request.options.allowNonEmpty, logger: logger)
             let filesystem = try MountWiring.makeFilesystem(request, environment: ProcessInfo.processInfo.environment,

@@ -42,7 +42,12 @@ struct Dispatcher: Sendable {
             response = Envelope.response(.internalServerError, Envelope.error(.internalError("\(error)"), mode: emulator.envelope))
         }
         if emulator.config.commitDelayMs > 0, Dispatcher.commitsContent(request) {
-            try? await Task.sleep(for: .milliseconds(emulator.config.commitDelayMs))
+            do {
+                try await Task.sleep(for: .milliseconds(emulator.config.commitDelayMs))
+            } catch {
+                // Cancelled (the server is stopping): answer at once.
+                emulator.logger.debug("commit delay cut short: \(error)")
+            }
         }
         return finish(response, rateKey: rateKey)
     }

@@ -158,9 +158,8 @@ extension FastIOFileSystem {
         // renamed or deleted moments ago) is applied where the listing is stored, under the cache's
         // lock, so a change made while this listing was fetched is not lost.
         let started = listedAt ?? MonotonicClock.now()
-        entries = listings.store(CompleteListing(entries: entries, fetchedAt: started), for: directory) {
-            pager.complete($0, listedAt: started)
-        }.entries
+        entries = Self.storeListing(CompleteListing(entries: entries, fetchedAt: started), for: directory, pager: pager,
+                                    listings: listings, nodes: nodes).entries
         let diff = ListingDiff(old: believed, new: entries)
         var out: [KernelInvalidation] = []
         for gone in diff.removed where !hasLocalState(gone.identity) {

@@ -65,8 +65,6 @@ final class LockKeeper: Sendable {
         }
     }
 
-    var trackedCount: Int { state.peek { $0.files.count } }
-
     func start() {
         let thread = Thread { [self] in run() }
         thread.name = "fastiofs-locks"

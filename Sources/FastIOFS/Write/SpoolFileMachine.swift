@@ -23,12 +23,17 @@ struct ServerAddress: Sendable, Hashable {
 /// - Exactly one thread fetches (`.materializing`) or copies (`.copying`); changes wait meanwhile.
 /// - `files.frozen` is the data file an upload reads, or whose chunks a resumable session holds: it
 ///   is never written (a change copies it first), so a resumed session never mixes contents.
-/// - A data file is deleted only when it is not current, frozen, journaled, nor pinned by a commit in
-///   flight; every data file the machine made is in `files.known` until an effect deletes it.
+/// - A data file is deleted only when it is not current, frozen, journaled, nor pinned by a read or
+///   a commit in flight; every data file the machine made is in `files.known` until an effect deletes
+///   it (or a refused upload sets it aside).
+/// - A removal or update of the journal record is published only while it still holds (nothing a
+///   commit covered is lost to a decision taken before that commit landed).
 /// - Journal records are published in sequence order (`journal.published` only grows), so an older
 ///   record never replaces a newer one, and none is published after a removal.
 /// - `.uploading`/`.binding` belong to one upload worker; `.retiring`/`.retired` have no handle, no
 ///   change in flight and nothing left to upload.
+/// - The server lock is acquired by one thread at a time and never while it is being released
+///   (`.releasing`): the server hands one user the same token, so a late release would drop it.
 struct SpoolFileMachine: Sendable, Equatable {
     /// Seconds a file some writer still has open must go unchanged before its upload starts.
     static let openWriterQuiet: Double = 2
@@ -397,7 +402,7 @@ struct SpoolFileMachine: Sendable, Equatable {
     }
 
     /// `close`/`fsync`: make the bytes written so far survive a crash. The upload is queued once the
-    /// record is published (`committedRecord`).
+    /// record is published (`endCommit`).
     mutating func beginCommit() -> CommitStep {
         // Nothing to make crash-safe: journaled already, or everything is on the server.
         guard !isDiscarded, !isLeaving, generation > committed, generation > durable else { return .nothing }
@@ -773,12 +778,6 @@ struct SpoolFileMachine: Sendable, Equatable {
         }
         lock = .held(grant, due: now + timing.renewIn, expires: timing.expires)
         return [.keepLock]
-    }
-
-    /// The lock keeper's question: the grant to heartbeat now, if due.
-    func heartbeatDue(now: Double) -> LockGrant? {
-        if case .held(let grant, let due, _) = lock, due <= now { return grant }
-        return nil
     }
 
     /// True when the held lock's life ended before it was renewed (the machine slept, the process

@@ -48,8 +48,8 @@ final class UploadQueue: Sendable {
         }
     }
 
-    var count: Int { state.peek { $0.entries.count } }
     var isDraining: Bool { state.peek { $0.draining } }
+    var isEmpty: Bool { state.peek { $0.entries.isEmpty } }
 
     /// Every queued file becomes due at once (unmount).
     func drain() {

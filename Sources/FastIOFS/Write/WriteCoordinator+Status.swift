@@ -37,6 +37,7 @@ extension WriteCoordinator {
         let now = clock.now()
         var document: [String: Any] = [
             "pending_files": queue.count, "locks": locks, "queue": Array(queue.prefix(Self.statusPageSize)),
+            "spool_files": allFiles().count,
             "queue_pages": max(0, (queue.count - 1) / Self.statusPageSize),
         ]
         let pendingBytes = queue.reduce(Int64(0)) {

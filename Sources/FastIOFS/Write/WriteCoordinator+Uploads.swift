@@ -21,7 +21,11 @@ extension WriteCoordinator {
     func startWorkers() {
         for index in 0..<max(1, workers) {
             let thread = Thread { [self] in
-                while let file = queue.next() { process(file) }
+                while let file = queue.next() {
+                    process(file)
+                    // A burst is over: what its uploads allocated goes back to the system.
+                    if queue.isEmpty && pendingTotals().files == 0 { memoryTrim.trimIfDue(now: clock.now()) }
+                }
                 progress.withLock { $0.liveWorkers -= 1 }
             }
             thread.name = "fastiofs-upload-\(index)"

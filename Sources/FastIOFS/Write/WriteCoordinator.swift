@@ -30,6 +30,7 @@ final class WriteCoordinator: SpoolFileContext, Sendable {
     let cacheDirectory: String
     /// This mount's claim on the cache directory (held until the process ends).
     let cacheLock: CacheDirectoryLock
+    let memoryTrim = MemoryTrim()
     /// Sends kernel invalidations (through the coherence queue, never from inside an operation).
     let invalidate: @Sendable ([KernelInvalidation]) -> Void
     /// Set once, right after init (it needs the coordinator's own closures).
