@@ -6,15 +6,19 @@ import Testing
 
 /// One file's slow work never stalls the rest of the mount: while a first write fetches a big
 /// original from a slow server, and while a big dirty file is synced, `ls -l` of other folders,
-/// `stat`, `fastiofs status` and activity polling all answer promptly. (Before, the file's lock was
+/// `stat`, `fastiofs status` and activity polling all answer promptly, and the lock of another file
+/// open for writing is renewed throughout. (Before, the file's lock was
 /// held across the download and the sync, and every listing, status and refresh of the workspace
-/// took every spool file's lock.)
+/// took every spool file's lock, the lock keeper too.)
 extension MountSuites {
 @Suite(.timeLimit(.minutes(6)))
 struct WriteStallMountTests {
     /// Folders nobody listed yet (each `ls -l` of one costs a listing request).
     static let spreadCount = 60
     static let originalSize = 96 << 20
+    /// The life of a server lock: shorter than the fetch, so a keeper that stalled behind it lets the
+    /// lock of another open file lapse, visibly to the server.
+    static let lockSeconds = 4
 
     /// The test tree plus a 96 MiB original and many small folders, in workspace `mt`.
     static let extraTree: URL = {
@@ -60,7 +64,7 @@ struct WriteStallMountTests {
         let other = EmulatorUser.random("other")
         let extra = Self.extraTree
         let source = SourceTree.root
-        let emulator = try await EmulatorProcess.start(users: [other], extraArguments: ["--latency-ms", "300"]) { data in
+        let emulator = try await EmulatorProcess.start(users: [other], extraArguments: ["--latency-ms", "300", "--max-lock-seconds", "\(Self.lockSeconds)"]) { data in
             try EmulatorProcess.runImport(dataDirectory: data, workspace: SourceTree.workspaceName, from: source)
             try EmulatorProcess.runImport(dataDirectory: data, workspace: SourceTree.workspaceName, from: extra)
         }
@@ -78,6 +82,16 @@ struct WriteStallMountTests {
         }
         _ = try POSIX.listNames(m + "/text")
         let textID = try #require(try await ServerFiles(emulator).nodeID("text"))
+        // Another file held open for writing: its lock must be renewed throughout.
+        let helloID = try #require(try await ServerFiles(emulator).nodeID("small/hello.txt"))
+        let holder = open(m + "/small/hello.txt", O_WRONLY)
+        #expect(holder >= 0, "errno \(errno)")
+        defer { if holder >= 0 { close(holder) } }
+        /// True when the server still sees the lock of the file held open (never given up by a stall).
+        func otherFileStillLocked() async throws -> Bool {
+            try await owner.details(.workspace(SourceTree.workspaceName), helloID)["locked"].bool == true
+        }
+        #expect(try await otherFileStillLocked(), "the open for writing took the lock")
 
         var nextFolder = 0
         /// `ls -l` of a folder nobody listed yet, `stat` of a file elsewhere, and `fastiofs status`.
@@ -103,9 +117,12 @@ struct WriteStallMountTests {
         var rounds = 0
         var createdAt: Date?
         var visibleAfter: Double?
+        var lockLapsed = false
+        let fetchStarted = Date()
         while !append.finished {
             slowest = max(slowest, try measureRound())
             rounds += 1
+            if try await !otherFileStillLocked() { lockLapsed = true }
             if createdAt == nil, rounds == 2 {
                 _ = try await others.uploadSingle(.workspace(SourceTree.workspaceName), parent: textID,
                                                   name: "during-fetch.txt", data: Data("theirs\n".utf8))
@@ -117,6 +134,9 @@ struct WriteStallMountTests {
         }
         #expect(append.error == nil, "\(append.error ?? "")")
         #expect(rounds >= 4, "the fetch lasted a while (\(rounds) rounds)")
+        let fetchSeconds = Date().timeIntervalSince(fetchStarted)
+        #expect(fetchSeconds > Double(Self.lockSeconds), "the fetch outlived a lock (\(fetchSeconds) s)")
+        #expect(!lockLapsed, "another open file's lock lapsed during the fetch: its heartbeat waited")
         #expect(slowest < 1, "the slowest ls -l / stat / status during the fetch took \(slowest) s")
         if let createdAt, visibleAfter == nil {
             let deadline = createdAt.addingTimeInterval(2)
@@ -136,13 +156,16 @@ struct WriteStallMountTests {
         }
         var syncSlowest = 0.0
         var syncRounds = 0
+        var lockLapsedDuringSync = false
         while !sync.finished {
             syncSlowest = max(syncSlowest, try measureRound())
             syncRounds += 1
+            if try await !otherFileStillLocked() { lockLapsedDuringSync = true }
         }
         close(fd)
         #expect(sync.error == nil, "\(sync.error ?? "")")
         #expect(syncRounds >= 2, "the sync lasted a while (\(syncRounds) rounds)")
+        #expect(!lockLapsedDuringSync, "another open file's lock lapsed during the sync")
         #expect(syncSlowest < 1, "the slowest ls -l / stat / status during the sync took \(syncSlowest) s")
     }
 }
