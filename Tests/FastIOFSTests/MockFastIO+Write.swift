@@ -26,8 +26,6 @@ final class MockWriteState: Sendable {
     let state = Mutex(State())
 }
 
-private let writeStates = Mutex<[ObjectIdentifier: MockWriteState]>([:])
-
 /// Holds single-call uploads after the server placed their node: the window in which the server
 /// lists a file the uploader has not heard back about.
 final class PlacementHold: @unchecked Sendable {
@@ -58,27 +56,8 @@ final class PlacementHold: @unchecked Sendable {
     }
 }
 
-private let placementHolds = Mutex<[ObjectIdentifier: PlacementHold]>([:])
-
 extension MockFastIO: FastIOWriteAPI {
-    private var writes: MockWriteState {
-        writeStates.withLock { states in
-            if let known = states[ObjectIdentifier(self)] { return known }
-            let made = MockWriteState()
-            states[ObjectIdentifier(self)] = made
-            return made
-        }
-    }
-
     func failUploads(with errno: Int32?) { writes.state.withLock { $0.failUploadsWith = errno } }
-    var placementHold: PlacementHold {
-        placementHolds.withLock { holds in
-            if let known = holds[ObjectIdentifier(self)] { return known }
-            let made = PlacementHold()
-            holds[ObjectIdentifier(self)] = made
-            return made
-        }
-    }
     /// The `client_info` sent with the last lock of `nodeID`.
     func lockClientInfo(_ nodeID: String) -> LockClientInfo? { writes.state.withLock { $0.lockClientInfo[nodeID] ?? nil } }
     func lockAsAnotherUser(_ nodeID: String) { _ = writes.state.withLock { $0.foreignLocks.insert(nodeID) } }

@@ -32,6 +32,11 @@ final class MockFastIO: FastIOAPI, RequestCounting, Sendable {
         var readDelay: Double = 0
     }
     let state = Mutex(State())
+    /// The write half's state (MockFastIO+Write.swift). Stored here, one per mock: kept in a global
+    /// table keyed by `ObjectIdentifier`, a new mock at a freed mock's address inherited its locks.
+    let writes = MockWriteState()
+    /// Holds single-call uploads after placement, when a test asks for it.
+    let placementHold = PlacementHold()
 
     // MARK: - fixture building
 

@@ -570,12 +570,7 @@ struct SpoolFileMachine: Sendable, Equatable {
         defer { phase = .binding(snapshot) }
         if let original = snapshot.remoteID, nodeID != original {
             // A conflict copy: the original's lock (if any came back) is of no use any more.
-            if case .held(let grant, _, _) = lock {
-                effects.append(.releaseLock(grant, remoteID: original))
-                lock = .releasing
-            } else if lock != .releasing {
-                lock = .none
-            }
+            effects += giveUpLock(of: original)
             address = placedAt
         } else if address == snapshot.address {
             // Not renamed meanwhile: the name it got is its name (a conflict name for a new file).
@@ -622,12 +617,7 @@ struct SpoolFileMachine: Sendable, Equatable {
         session = nil
         var effects: [SpoolEffect] = []
         if journal.present { effects.append(.removeJournal(sequence: issueSequence())) }
-        if case .held(let grant, _, _) = lock, let id = remoteID {
-            effects.append(.releaseLock(grant, remoteID: id))
-            lock = .releasing
-        } else if lock != .releasing {
-            lock = .none
-        }
+        effects += giveUpLock(of: remoteID)
         phase = .discarded(uploading: nil)
         return effects + obsoleteFiles() + settle(now: now, draining: false)
     }
@@ -672,12 +662,7 @@ struct SpoolFileMachine: Sendable, Equatable {
         guard !isDiscarded, !isLeaving else { return (nil, []) }
         var effects: [SpoolEffect] = []
         if journal.present { effects.append(.removeJournal(sequence: issueSequence())) }
-        if case .held(let grant, _, _) = lock, let id = remoteID {
-            effects.append(.releaseLock(grant, remoteID: id))
-            lock = .releasing
-        } else if lock != .releasing {
-            lock = .none
-        }
+        effects += giveUpLock(of: remoteID)
         switch phase {
         case .uploading(let snapshot):
             phase = .discarded(uploading: snapshot)
@@ -778,6 +763,17 @@ struct SpoolFileMachine: Sendable, Equatable {
         }
         lock = .held(grant, due: now + timing.renewIn, expires: timing.expires)
         return [.keepLock]
+    }
+
+    /// Gives up the server lock taken for node `nodeID`: a held grant is released (`.releasing` until
+    /// `lockReleased`), a release under way stays one, and any other lock state ends as `.none`.
+    private mutating func giveUpLock(of nodeID: String?) -> [SpoolEffect] {
+        if case .held(let grant, _, _) = lock, let nodeID {
+            lock = .releasing
+            return [.releaseLock(grant, remoteID: nodeID)]
+        }
+        if lock != .releasing { lock = .none }
+        return []
     }
 
     /// True when the held lock's life ended before it was renewed (the machine slept, the process
@@ -950,12 +946,7 @@ struct SpoolFileMachine: Sendable, Equatable {
             journal.present = false
             leaving.append(.removeJournal(sequence: issueSequence()))
         }
-        if case .held(let grant, _, _) = lock, let id = remoteID {
-            leaving.append(.releaseLock(grant, remoteID: id))
-            lock = .releasing
-        } else {
-            lock = .none
-        }
+        leaving += giveUpLock(of: remoteID)
         let all = files.known.sorted()
         files.known = []
         files.journaled = nil
