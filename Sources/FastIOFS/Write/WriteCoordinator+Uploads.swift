@@ -23,8 +23,9 @@ extension WriteCoordinator {
             let thread = Thread { [self] in
                 while let file = queue.next() {
                     process(file)
-                    // A burst is over: what its uploads allocated goes back to the system.
-                    if queue.isEmpty && pendingTotals().files == 0 { memoryTrim.trimIfDue(now: clock.now()) }
+                    // The queue drained: what the burst's uploads allocated goes back to the system
+                    // (rate-limited by MemoryTrim; no walk over the spool files on this per-upload path).
+                    if queue.isEmpty { memoryTrim.trimIfDue(now: clock.now()) }
                 }
                 progress.withLock { $0.liveWorkers -= 1 }
             }
