@@ -1,6 +1,7 @@
 import FastIO
 import Foundation
 import Logging
+import Synchronization
 
 /// Activity-driven coherence: the pollers' answers become cache refreshes and kernel invalidations.
 ///
@@ -62,8 +63,15 @@ extension FastIOFileSystem {
         let wait = configuration.activityWait
         let freshness = coherence.freshness
         let name = profile.description
+        // The first poll asks for the server's `lastactivity` without waiting (the documented start of
+        // the polling workflow): a poll without one waits for news after its own arrival, so a change
+        // made before it arrived would be missed. Should the server answer without a `lastactivity`,
+        // later polls wait as usual (its default is the current time).
+        let baselineAsked = Atomic<Bool>(false)
         let callbacks = ActivityPoller.Callbacks(
             poll: { lastActivity, cancellation in
+                let firstPoll = lastActivity == nil && !baselineAsked.exchange(true, ordering: .relaxed)
+                let wait = firstPoll ? 0 : wait
                 if let cancellable = api as? any CancellableActivityPolling {
                     return try cancellable.pollActivity(profileID: profile.id, wait: wait, lastActivity: lastActivity,
                                                         cancellation: cancellation)
@@ -94,6 +102,9 @@ extension FastIOFileSystem {
         var dirty = Set<UInt64>()
         var unknownNode = false
         var out: [KernelInvalidation] = []
+        if batch.membershipChanged, writes != nil {
+            out += membershipChanged(profileIndex: profileIndex)
+        }
         if batch.refreshAll {
             dirty.formUnion(nodes.remoteDirectories(profile: profileIndex))
         }
