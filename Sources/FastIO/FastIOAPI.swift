@@ -68,13 +68,17 @@ public struct RemoteNode: Sendable, Equatable {
     /// For `link` nodes: the id of the share the link points to.
     public var linkTargetID: String?
     public var locked: Bool
+    /// The user id in `origin.creator` (who created the node), when the server says.
+    public var creator: String?
 
     public init(id: String, name: String, type: NodeType, parentID: String, size: Int64 = 0,
                 created: Date? = nil, modified: Date? = nil, version: String? = nil, hash: String? = nil,
-                hashAlgo: String? = nil, mimetype: String? = nil, linkTargetID: String? = nil, locked: Bool = false) {
+                hashAlgo: String? = nil, mimetype: String? = nil, linkTargetID: String? = nil, locked: Bool = false,
+                creator: String? = nil) {
         self.id = id; self.name = name; self.type = type; self.parentID = parentID; self.size = size
         self.created = created; self.modified = modified; self.version = version; self.hash = hash
         self.hashAlgo = hashAlgo; self.mimetype = mimetype; self.linkTargetID = linkTargetID; self.locked = locked
+        self.creator = creator
     }
 }
 
@@ -100,9 +104,46 @@ public struct ShareInfo: Sendable, Equatable {
     public var title: String?
     /// True when the share is a live view of a workspace folder (`workspace_folder`).
     public var isWorkspaceFolder: Bool
-    public init(id: String, customName: String?, title: String?, isWorkspaceFolder: Bool) {
+    /// What the caller may change in it (`share_level` + `filesystem`), when the answer says.
+    public var access: ShareAccess?
+    public init(id: String, customName: String?, title: String?, isWorkspaceFolder: Bool, access: ShareAccess? = nil) {
         self.id = id; self.customName = customName; self.title = title; self.isWorkspaceFolder = isWorkspaceFolder
+        self.access = access
     }
+}
+
+/// The caller's rights in a share as its details state them: `share_level` and the `filesystem`
+/// object (`file_creation`, `file_modification`, `folder_creation`, `folder_modification`).
+///
+/// Invariant: built only from a `filesystem` object whose four fields were all understood; a share
+/// whose answer lacks one has no `ShareAccess` (the server alone decides, at the call).
+public struct ShareAccess: Sendable, Equatable {
+    /// Which existing nodes a modification right covers.
+    public enum Reach: String, Sendable, Equatable {
+        case all
+        /// Only nodes whose `origin.creator` is the caller.
+        case owned
+        case none
+    }
+    /// `owner`, `guest`, `public`, `excluded` (lowercased), or nil when absent.
+    public var level: String?
+    public var fileCreation: Bool
+    public var folderCreation: Bool
+    public var fileModification: Reach
+    public var folderModification: Reach
+
+    public init(level: String?, fileCreation: Bool, folderCreation: Bool, fileModification: Reach,
+                folderModification: Reach) {
+        self.level = level; self.fileCreation = fileCreation; self.folderCreation = folderCreation
+        self.fileModification = fileModification; self.folderModification = folderModification
+    }
+}
+
+/// The caller's role in a workspace, for clients that can ask (the libcurl client can).
+public protocol WorkspaceRoleDiscovering: Sendable {
+    /// `GET /workspace/{id}/member/{user_id}/details/` -> `member.permissions`, lowercased
+    /// (`owner`, `admin`, `member`, `guest`, `view`).
+    func workspaceRole(workspaceID: String, userID: String) throws -> String
 }
 
 /// The answer of one activity long-poll.

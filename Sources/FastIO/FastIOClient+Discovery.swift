@@ -59,3 +59,15 @@ extension FastIOClient {
         return all
     }
 }
+
+extension FastIOClient: WorkspaceRoleDiscovering {
+    public func workspaceRole(workspaceID: String, userID: String) throws -> String {
+        let route = "GET workspace/member/details"
+        let payload = try call(APIRequest(
+            .get, "workspace/\(Self.segment(workspaceID))/member/\(Self.segment(userID))/details/", route: route))
+        guard let role = (payload["member"] ?? payload)["permissions"]?.stringValue, !role.isEmpty else {
+            throw FastIOError(kind: .invalidResponse, message: "member details without permissions", route: route)
+        }
+        return role.lowercased()
+    }
+}

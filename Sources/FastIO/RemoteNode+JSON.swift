@@ -33,7 +33,8 @@ extension RemoteNode {
             hashAlgo: json["hash_algo"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
             mimetype: json["mimetype"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
             linkTargetID: linkTarget.map { OpaqueID.canonical($0) },
-            locked: json["locked"]?.boolValue ?? false)
+            locked: json["locked"]?.boolValue ?? false,
+            creator: json["origin"]?["creator"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 })
     }
 }
 
@@ -55,7 +56,24 @@ extension ShareInfo {
         let mode = json["storage_mode"]?.stringValue?.lowercased()
         let category = json["share_category"]?.stringValue?.lowercased()
         self.init(id: id, customName: customName, title: title,
-                  isWorkspaceFolder: mode == "workspace_folder" || category == "shared_folder")
+                  isWorkspaceFolder: mode == "workspace_folder" || category == "shared_folder",
+                  access: ShareAccess(json: json))
+    }
+}
+
+extension ShareAccess {
+    /// From a share object's `share_level` and `filesystem`; nil unless all four rights are understood
+    /// (booleans may arrive as `"true"`/`"false"`; reaches are `all`, `owned`, `none`).
+    public init?(json: JSONValue) {
+        guard let filesystem = json["filesystem"],
+              let fileCreation = filesystem["file_creation"]?.boolValue,
+              let folderCreation = filesystem["folder_creation"]?.boolValue,
+              let fileModification = filesystem["file_modification"]?.stringValue.flatMap({ Reach(rawValue: $0.lowercased()) }),
+              let folderModification = filesystem["folder_modification"]?.stringValue.flatMap({ Reach(rawValue: $0.lowercased()) })
+        else { return nil }
+        self.init(level: json["share_level"]?.stringValue?.lowercased(), fileCreation: fileCreation,
+                  folderCreation: folderCreation, fileModification: fileModification,
+                  folderModification: folderModification)
     }
 }
 

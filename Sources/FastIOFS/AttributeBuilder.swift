@@ -2,8 +2,9 @@ import Foundation
 
 /// Turns node metadata into `FileAttributes` under the mount's ownership and permission policy.
 ///
-/// Invariant: files 0644, directories 0755 (0444/0555 on read-only mounts and for the synthetic
-/// layout directories, where nothing can be created), symlinks 0777; the umask is applied to files
+/// Invariant: files 0644, directories 0755 (0444/0555 on read-only mounts, for the synthetic layout
+/// directories, where nothing can be created, and where the user's role allows no change: `writable`
+/// false, see `FastIOFileSystem.showsWritable`), symlinks 0777; the umask is applied to files
 /// and directories; nlink is 1 for files and symlinks, 2 for directories; atime = mtime = ctime.
 struct AttributeBuilder: Sendable {
     let uid: UInt32

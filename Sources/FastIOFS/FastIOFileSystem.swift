@@ -43,6 +43,8 @@ public final class FastIOFileSystem: FilesystemOperations {
     let writes: WriteCoordinator?
     /// Activity polling, freshness per profile and the kernel invalidation queue (Coherence/).
     let coherence: CoherenceController
+    /// The mounting user's rights per profile (what may be changed where).
+    let access: AccessTable
 
     public init(api: any FastIOAPI, configuration: MountConfiguration, logger: Logger) throws(FSError) {
         self.api = api
@@ -62,6 +64,8 @@ public final class FastIOFileSystem: FilesystemOperations {
         pool = FetchThreadPool(maxThreads: configuration.fetchThreads)
         detailsCache = DetailsCache(ttl: configuration.metadataTTL)
         shareNames = ShareNameDirectory(api: api, mounted: profiles)
+        let accessTable = Self.makeAccessTable(api: api, profiles: profiles, logger: logger)
+        access = accessTable
 
         var children: [NodeIdentity: [ListedEntry]] = [:]
         if !isSingleLayout {
@@ -91,10 +95,12 @@ public final class FastIOFileSystem: FilesystemOperations {
             let invalidations = coherence.invalidations
             writes = try WriteCoordinator(writer: writer, api: api, profiles: profiles, nodes: nodes,
                                           listings: listings, configuration: configuration, logger: logger,
+                                          caller: { accessTable.caller() },
                                           invalidate: { invalidations.enqueue($0) })
         } else {
             writes = nil
         }
+        learnAccessAtStart()
         logger.info("fastiofs core ready", metadata: [
             "profiles": "\(profiles.map(\.profile.description))", "readOnly": "\(configuration.readOnly)",
         ])
@@ -172,7 +178,7 @@ public final class FastIOFileSystem: FilesystemOperations {
             metadata.mtime = local.mtime
         }
         return attributeBuilder.attributes(ino: record.ino, metadata: metadata,
-                                           writable: record.identity.isRemote, symlinkLength: linkLength)
+                                           writable: showsWritable(record), symlinkLength: linkLength)
     }
 
     func timeout(for identity: NodeIdentity) -> Double {

@@ -7,8 +7,11 @@ public struct MountedProfile: Sendable, Equatable {
     public let profile: StorageProfile
     /// The POSIX name of its directory under `workspaces/` or `shares/` (unused in a single layout).
     public let directoryName: String
-    public init(profile: StorageProfile, directoryName: String) {
+    /// A share's rights for the mounting user, when the resolver's answer carried them.
+    public let shareAccess: ShareAccess?
+    public init(profile: StorageProfile, directoryName: String, shareAccess: ShareAccess? = nil) {
         self.profile = profile
         self.directoryName = directoryName
+        self.shareAccess = shareAccess
     }
 }

@@ -163,6 +163,13 @@ public final class NodeTable: Sendable {
     }
 
     /// Inodes of the directories of profile `profile` the node table holds (including its root).
+    /// Every inode of profile `profile` (remote and pending nodes, the profile root included).
+    public func inodes(profile: Int) -> [UInt64] {
+        state.withLock { state in
+            state.records.values.compactMap { record in record.identity.profileIndex == profile ? record.ino : nil }
+        }
+    }
+
     public func remoteDirectories(profile: Int) -> [UInt64] {
         state.withLock { state in
             state.records.values.compactMap { record in

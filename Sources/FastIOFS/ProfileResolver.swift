@@ -17,7 +17,8 @@ enum ProfileResolver {
         case .single(.share(let name)):
             let share = try share(name, api: api)
             return [MountedProfile(profile: StorageProfile(kind: .share, id: share.id),
-                                   directoryName: directoryName(share.customName, id: share.id))]
+                                   directoryName: directoryName(share.customName, id: share.id),
+                                   shareAccess: share.access)]
         case .multi(let workspaceNames, let shareNames):
             let everything = workspaceNames.isEmpty && shareNames.isEmpty
             let workspaces: [WorkspaceInfo]
@@ -34,10 +35,10 @@ enum ProfileResolver {
                 shares = foundShares
             }
             let workspaceProfiles = unique(workspaces.map {
-                (StorageProfile(kind: .workspace, id: $0.id), directoryName($0.folderName, id: $0.id))
+                (StorageProfile(kind: .workspace, id: $0.id), directoryName($0.folderName, id: $0.id), nil)
             })
             let shareProfiles = unique(shares.map {
-                (StorageProfile(kind: .share, id: $0.id), directoryName($0.customName, id: $0.id))
+                (StorageProfile(kind: .share, id: $0.id), directoryName($0.customName, id: $0.id), $0.access)
             })
             return workspaceProfiles + shareProfiles
         }
@@ -68,14 +69,14 @@ enum ProfileResolver {
         }
     }
 
-    private static func unique(_ profiles: [(StorageProfile, String)]) -> [MountedProfile] {
+    private static func unique(_ profiles: [(StorageProfile, String, ShareAccess?)]) -> [MountedProfile] {
         var seen = Set<String>()
         var seenIDs = Set<String>()
         var result: [MountedProfile] = []
-        for (profile, name) in profiles where seenIDs.insert(profile.id).inserted {
+        for (profile, name, access) in profiles where seenIDs.insert(profile.id).inserted {
             let finalName = seen.contains(name) ? "\(name)~\(profile.id)" : name
             seen.insert(finalName)
-            result.append(MountedProfile(profile: profile, directoryName: finalName))
+            result.append(MountedProfile(profile: profile, directoryName: finalName, shareAccess: access))
         }
         return result
     }

@@ -31,7 +31,9 @@ final class RecordingNotifier: KernelNotifier {
         #expect(ActivityBatch(keys: ["storage"]).refreshAll)
         #expect(ActivityBatch(keys: ["storage:2abc", "something_new"]).refreshAll)
         #expect(!ActivityBatch(keys: ["members", "member:123", "upload:9", "comments:2x"]).refreshAll)
-        #expect(ActivityBatch(keys: ["members"]).isEmpty)
+        // Membership keys refresh nothing in the listings, only the caller's rights.
+        #expect(ActivityBatch(keys: ["members"]).membershipChanged)
+        #expect(ActivityBatch(keys: ["upload:9", "comments:2x"]).isEmpty)
     }
 
     @Test func mergingCoalescesRepeatedNodes() {

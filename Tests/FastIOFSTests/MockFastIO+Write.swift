@@ -91,7 +91,7 @@ extension MockFastIO: FastIOWriteAPI {
         try state.withLock { state throws -> String in
             try checkName(state.trees[profile.id]!, parent: parent, name: name)
             var node = RemoteNode(id: MockFastIO.makeID(prefix: "2", &state.nextID), name: name, type: .file,
-                                  parentID: parent, size: Int64(bytes.count), modified: Date())
+                                  parentID: parent, size: Int64(bytes.count), modified: Date(), creator: "1")
             let version = MockFastIO.makeID(prefix: "3", &state.nextID)
             node.version = version
             state.trees[profile.id]!.nodes[node.id] = node
@@ -148,7 +148,7 @@ extension MockFastIO: FastIOWriteAPI {
         let id = try state.withLock { state throws -> String in
             try checkName(state.trees[profile.id]!, parent: parentID, name: name)
             let node = RemoteNode(id: MockFastIO.makeID(prefix: "2", &state.nextID), name: name, type: .folder,
-                                  parentID: parentID, modified: Date())
+                                  parentID: parentID, modified: Date(), creator: "1")
             state.trees[profile.id]!.nodes[node.id] = node
             state.trees[profile.id]!.children[parentID, default: []].append(node.id)
             return node.id

@@ -50,9 +50,10 @@ final class MockFastIO: FastIOAPI, RequestCounting, Sendable {
     }
 
     @discardableResult
-    func addShare(id: String, customName: String?) -> StorageProfile {
+    func addShare(id: String, customName: String?, access: ShareAccess? = nil) -> StorageProfile {
         state.withLock {
-            $0.shares.append(ShareInfo(id: id, customName: customName, title: nil, isWorkspaceFolder: false))
+            $0.shares.append(ShareInfo(id: id, customName: customName, title: nil, isWorkspaceFolder: false,
+                                       access: access))
             $0.trees[id] = Tree()
         }
         return StorageProfile(kind: .share, id: id)
@@ -66,11 +67,12 @@ final class MockFastIO: FastIOAPI, RequestCounting, Sendable {
 
     @discardableResult
     func addFile(_ profile: StorageProfile, parent: String = "root", name: String, bytes: [UInt8],
-                 type: NodeType = .file) -> String {
+                 type: NodeType = .file, creator: String? = nil) -> String {
         add(profile, RemoteNode(id: "", name: name, type: type, parentID: parent, size: Int64(bytes.count),
                                 created: Date(timeIntervalSince1970: 1_600_000_000),
                                 modified: Date(timeIntervalSince1970: 1_700_000_123.5),
-                                hash: "h-\(bytes.count)", hashAlgo: "sha256", mimetype: "application/octet-stream"),
+                                hash: "h-\(bytes.count)", hashAlgo: "sha256", mimetype: "application/octet-stream",
+                                creator: creator),
             bytes: bytes)
     }
 

@@ -5,10 +5,12 @@ import FastIO
 /// Invariants: `nodeIDs` are canonical OpaqueIds (lowercase, no hyphens) from `storage:<id>` keys;
 /// `refreshAll` is set when a key says "storage changed" without naming a node (bare `storage` with
 /// no `storage:<id>` beside it) or when a key is not understood; keys known to be unrelated to
-/// storage contents (previews, comments, members, uploads ...) change nothing.
+/// storage contents (previews, comments, members, uploads ...) change nothing in the listings;
+/// `membershipChanged` is set by `member`/`member:<id>`/`members` keys (the caller's rights may differ).
 public struct ActivityBatch: Sendable, Equatable {
     public private(set) var nodeIDs: Set<String> = []
     public private(set) var refreshAll = false
+    public private(set) var membershipChanged = false
     private var sawBareStorage = false
     private var sawUnknown = false
 
@@ -37,6 +39,8 @@ public struct ActivityBatch: Sendable, Equatable {
                 } else {
                     sawBareStorage = true
                 }
+            } else if name == "member" || name == "members" {
+                membershipChanged = true
             } else if !Self.unrelatedNames.contains(name) {
                 sawUnknown = true
             }
@@ -48,11 +52,12 @@ public struct ActivityBatch: Sendable, Equatable {
         nodeIDs.formUnion(other.nodeIDs)
         sawBareStorage = sawBareStorage || other.sawBareStorage
         sawUnknown = sawUnknown || other.sawUnknown
+        membershipChanged = membershipChanged || other.membershipChanged
         refreshAll = sawUnknown || (sawBareStorage && nodeIDs.isEmpty)
     }
 
     /// Forces a refresh of everything cached for the profile (used after polling recovers).
     public static var everything: ActivityBatch { ActivityBatch(keys: ["storage"]) }
 
-    public var isEmpty: Bool { nodeIDs.isEmpty && !refreshAll }
+    public var isEmpty: Bool { nodeIDs.isEmpty && !refreshAll && !membershipChanged }
 }

@@ -5,6 +5,8 @@
 public enum KernelInvalidation: Sendable, Hashable, CustomStringConvertible {
     /// Drop the inode's cached attributes and all its cached pages.
     case inode(UInt64)
+    /// Drop only the inode's cached attributes (its mode changed; its pages are still right).
+    case attributes(UInt64)
     /// Drop the dentry `parent`/`name` (also kills a negative dentry for a name that now exists).
     case entry(parent: UInt64, name: String)
     /// `parent`/`name`, which was `child`, is gone.
@@ -13,6 +15,7 @@ public enum KernelInvalidation: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .inode(let ino): "inval_inode \(ino)"
+        case .attributes(let ino): "inval_inode \(ino) (attributes)"
         case .entry(let parent, let name): "inval_entry \(parent)/\(name)"
         case .delete(let parent, let child, let name): "notify_delete \(parent)/\(name) (\(child))"
         }
@@ -21,6 +24,8 @@ public enum KernelInvalidation: Sendable, Hashable, CustomStringConvertible {
     func send(to notifier: any KernelNotifier) {
         switch self {
         case .inode(let ino): notifier.invalidateInode(ino, offset: 0, length: 0)
+        // libfuse: a negative offset invalidates the attributes only.
+        case .attributes(let ino): notifier.invalidateInode(ino, offset: -1, length: 0)
         case .entry(let parent, let name): notifier.invalidateEntry(parent: parent, name: name)
         case .delete(let parent, let child, let name): notifier.notifyDelete(parent: parent, child: child, name: name)
         }

@@ -15,6 +15,7 @@ extension FastIOFileSystem {
         let target = try folderTarget(parent)
         let remoteName = try serverName(name)
         if try childRecord(parent: parent, name: name) != nil { throw FSError(EEXIST) }
+        try requireCreatable(.file, in: target, name: name)
         let handle = handles.reserve()
         let file = writes.createFile(in: target, name: remoteName, handle: handle)
         let listed = ListedEntry(name: name, identity: file.pendingIdentity,
@@ -39,6 +40,7 @@ extension FastIOFileSystem {
         switch record.identity {
         case .remote(let profileIndex, let id):
             let fresh = try freshRecord(ino)
+            try requireChangeable(fresh, operation: "open for writing")
             guard case .remote(_, let folderID)? = nodes.record(record.parent)?.identity else { throw FSError(EIO) }
             handle = addReadHandle(profileIndex: profileIndex, id: id, metadata: fresh.metadata)
             do {
@@ -112,6 +114,10 @@ extension FastIOFileSystem {
     func changeAttributes(ino: UInt64, changes: AttributeChanges) throws(FSError) -> (FileAttributes, timeout: Double) {
         let writes = try coordinator()
         guard let record = nodes.record(ino) else { throw FSError(ENOENT) }
+        // A directory's times are not stored (accepted and ignored, so `rsync -t` works on any role).
+        if changes.size != nil || (changes.mtime != nil && record.metadata.kind == .file) {
+            try requireChangeable(record, operation: "setattr")
+        }
         if let size = changes.size {
             guard record.metadata.kind == .file else { throw FSError(EISDIR) }
             guard size <= UInt64(Int64.max) else { throw FSError(EFBIG) }

@@ -10,6 +10,7 @@ extension FastIOFileSystem {
         let remoteName = try serverName(name)
         // createfolder answers an existing folder of that name: POSIX wants EEXIST.
         if try childRecord(parent: parent, name: name) != nil { throw FSError(EEXIST) }
+        try requireCreatable(.directory, in: target, name: name)
         let node: RemoteNode
         do {
             node = try writer.createFolder(profiles[target.profileIndex].profile, parentID: target.folderID,
@@ -31,6 +32,7 @@ extension FastIOFileSystem {
         let target = try folderTarget(parent)
         guard let child = try childRecord(parent: parent, name: name) else { throw FSError(ENOENT) }
         if child.metadata.kind == .directory { throw FSError(EISDIR) }
+        try requireChangeable(child, operation: "unlink")
         try trash(child, writer: writer, in: target, name: name)
         listingRemove(name, in: parent)
     }
@@ -40,6 +42,7 @@ extension FastIOFileSystem {
         let target = try folderTarget(parent)
         guard let child = try childRecord(parent: parent, name: name) else { throw FSError(ENOENT) }
         guard child.metadata.kind == .directory else { throw FSError(ENOTDIR) }
+        try requireChangeable(child, operation: "rmdir")
         guard try isEmptyFolder(child) else { throw FSError(ENOTEMPTY) }
         try trash(child, writer: writer, in: target, name: name)
         listingRemove(name, in: parent)
@@ -97,9 +100,11 @@ extension FastIOFileSystem {
         let newRemoteName = try serverName(newName)
         guard let source = try childRecord(parent: parent, name: name) else { throw FSError(ENOENT) }
         if parent == newParent && name == newName { return }
+        try requireChangeable(source, operation: "rename")
         if let existing = try childRecord(parent: newParent, name: newName) {
             if flags & noReplace != 0 { throw FSError(EEXIST) }
             if existing.ino == source.ino { return }
+            try requireChangeable(existing, operation: "rename over")
             switch (source.metadata.kind, existing.metadata.kind) {
             case (.directory, .directory):
                 guard try isEmptyFolder(existing) else { throw FSError(ENOTEMPTY) }

@@ -7,7 +7,14 @@ import Logging
 extension WriteCoordinator {
     func bind(_ file: SpoolFile, snapshot: SpoolFileMachine.Snapshot, placement: Placement) {
         let remote = NodeIdentity.remote(profile: file.profileIndex, id: placement.nodeID)
-        let metadata = NodeMetadata(kind: .file, size: snapshot.size, mtime: file.machine.mtime, version: placement.version)
+        var metadata = NodeMetadata(kind: .file, size: snapshot.size, mtime: file.machine.mtime, version: placement.version,
+                                    isNote: snapshot.isNote)
+        // A node this upload made (a new file, a conflict copy) is ours; a new version keeps its creator.
+        if snapshot.remoteID == nil || placement.original != nil {
+            metadata.creator = caller()
+        } else if let ino = nodes.inode(of: remote), let known = nodes.record(ino)?.metadata {
+            metadata.creator = known.creator
+        }
         if let original = placement.original, let originalID = snapshot.remoteID {
             bindConflictCopy(file, copy: remote, metadata: metadata, placement: placement, original: original,
                              originalID: originalID)

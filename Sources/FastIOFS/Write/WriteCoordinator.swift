@@ -33,6 +33,8 @@ final class WriteCoordinator: SpoolFileContext, Sendable {
     let memoryTrim = MemoryTrim()
     /// Sends kernel invalidations (through the coherence queue, never from inside an operation).
     let invalidate: @Sendable ([KernelInvalidation]) -> Void
+    /// The mounting user, as the creator of the nodes this mount places.
+    let caller: @Sendable () -> CreatorTag
     /// Set once, right after init (it needs the coordinator's own closures).
     private let keeperSlot = Mutex<LockKeeper?>(nil)
 
@@ -62,6 +64,7 @@ final class WriteCoordinator: SpoolFileContext, Sendable {
     init(writer: any FastIOWriteAPI, api: any FastIOAPI, profiles: [MountedProfile], nodes: NodeTable,
          listings: ListingCache, configuration: MountConfiguration, logger: Logger,
          clock: any WriteClock = SystemClock(), overlay: LocalOverlay = LocalOverlay(),
+         caller: @escaping @Sendable () -> CreatorTag = { .unknown },
          invalidate: @escaping @Sendable ([KernelInvalidation]) -> Void) throws(FSError) {
         self.writer = writer
         self.api = api
@@ -72,6 +75,7 @@ final class WriteCoordinator: SpoolFileContext, Sendable {
         self.clock = clock
         self.overlay = overlay
         self.invalidate = invalidate
+        self.caller = caller
         workers = configuration.uploadWorkers
         let base = configuration.cacheDirectory
             ?? (FileManager.default.homeDirectoryForCurrentUser.path + "/.cache/fastiofs")
