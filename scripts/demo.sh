@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 . scripts/lib/emulator.sh
 fastiofs_install_deps
 
-echo "building (release)..." >&2
-swift build -c release >/tmp/fastiofs-demo-build.log 2>&1 || { tail -30 /tmp/fastiofs-demo-build.log >&2; exit 1; }
+echo "building (release; a first build takes several minutes)..." >&2
+scripts/lib/build-progress.sh -c release
 BIN=$(swift build -c release --show-bin-path)
 
 MNT=$(realpath -m "${1:-./fastio-demo}")

@@ -6,14 +6,14 @@ import Foundation
 ///
 /// Invariant: `value` is only touched with the condition's lock held; the lock is never held across
 /// I/O by this type (callers keep their closures short). `@unchecked Sendable`: the lock guards it.
-final class ConditionLocked<Value>: @unchecked Sendable {
+public final class ConditionLocked<Value>: @unchecked Sendable {
     private let condition = NSCondition()
     private var value: Value
 
-    init(_ value: Value) { self.value = value }
+    public init(_ value: Value) { self.value = value }
 
     /// Runs `body` on the value and wakes every waiter (it may have changed what they wait for).
-    func withLock<Result, Failure: Error>(_ body: (inout Value) throws(Failure) -> Result) throws(Failure) -> Result {
+    public func withLock<Result, Failure: Error>(_ body: (inout Value) throws(Failure) -> Result) throws(Failure) -> Result {
         condition.lock()
         defer {
             condition.broadcast()
@@ -23,7 +23,7 @@ final class ConditionLocked<Value>: @unchecked Sendable {
     }
 
     /// Reads without waking anyone.
-    func peek<Result>(_ body: (Value) -> Result) -> Result {
+    public func peek<Result>(_ body: (Value) -> Result) -> Result {
         condition.lock()
         defer { condition.unlock() }
         return body(value)
@@ -31,7 +31,7 @@ final class ConditionLocked<Value>: @unchecked Sendable {
 
     /// Runs `body` until it answers non-nil, sleeping on the condition between tries; nil once
     /// `deadline` (wall clock, for `NSCondition`) passes first. Wakes the waiters after a change.
-    func wait<Result>(until deadline: Date? = nil, _ body: (inout Value) -> Result?) -> Result? {
+    public func wait<Result>(until deadline: Date? = nil, _ body: (inout Value) -> Result?) -> Result? {
         condition.lock()
         defer {
             condition.broadcast()

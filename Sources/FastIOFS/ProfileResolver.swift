@@ -63,8 +63,12 @@ enum ProfileResolver {
             return try body()
         } catch {
             let mapped = FSError.from(error)
-            let reason = mapped.errno == ENOENT ? "no \(what) is visible to this token"
-                : "could not resolve \(what) (\(mapped.detail ?? mapped.description))"
+            let reason: String
+            switch mapped.errno {
+            case ENOENT: reason = "no \(what) is visible to this token"
+            case EACCES: reason = "this token may not see \(what) (\(mapped.detail ?? mapped.description))"
+            default: reason = "could not resolve \(what) (\(mapped.detail ?? mapped.description))"
+            }
             throw FSError(mapped.errno, detail: reason)
         }
     }

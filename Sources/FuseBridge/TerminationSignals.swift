@@ -1,7 +1,7 @@
 import Glibc
 
-/// Routes SIGTERM, SIGINT and SIGHUP to one waiting thread instead of whichever thread the kernel
-/// picks.
+/// Routes SIGTERM, SIGINT and SIGHUP (termination), and SIGUSR1/SIGUSR2 (the log: reopen, next level),
+/// to one waiting thread instead of whichever thread the kernel picks.
 ///
 /// Why: libfuse's multithreaded loop ends only when its loop thread (in `sem_wait`) or a worker (in
 /// `read` on /dev/fuse) is interrupted. A termination signal delivered to one of our other threads
@@ -10,7 +10,7 @@ import Glibc
 /// threads inherit the mask), `startWaiter` receives them with `sigwait`, and the session's
 /// `requestExit()` wakes the loop thread with a thread-directed SIGHUP, which only it unblocks.
 public enum TerminationSignals {
-    static let routed: [Int32] = [SIGTERM, SIGINT, SIGHUP]
+    static let routed: [Int32] = [SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2]
 
     /// Blocks the termination signals in the calling thread and, by inheritance, every thread it
     /// creates afterwards.
@@ -19,7 +19,7 @@ public enum TerminationSignals {
         pthread_sigmask(SIG_BLOCK, &set, nil)
     }
 
-    /// Starts a thread that waits for a termination signal and calls `handler(signal)` each time one
+    /// Starts a thread that waits for a routed signal and calls `handler(signal)` each time one
     /// arrives. Requires `blockInEveryThread()` to have run.
     public static func startWaiter(_ handler: @escaping @Sendable (Int32) -> Void) {
         var attributes = pthread_attr_t()

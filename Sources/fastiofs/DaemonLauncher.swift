@@ -16,7 +16,7 @@ struct DaemonLauncher {
 
     func launch() -> Int32 {
         do {
-            _ = try LogSetup.openLogFile(request)   // creates the cache dir; the daemon reopens the log
+            try LogSetup.prepareCacheDirectory(request)   // the daemon opens (and rotates) the log itself
         } catch {
             return fail(error.description)
         }
@@ -49,7 +49,7 @@ struct DaemonLauncher {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, request.logFile, O_WRONLY | O_APPEND | O_CREAT, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, request.logFile, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0o600)
         posix_spawn_file_actions_adddup2(&actions, writeEnd, Self.readyDescriptor)
         // The daemon outlives the caller: an inherited descriptor (say, a file open in another mount)
         // would stay open for the mount's whole life.

@@ -22,12 +22,13 @@ struct ForegroundMount {
             setsid()            // leave the launcher's session: no terminal, no job-control signals
             chdir("/")          // do not pin the launcher's working directory (paths are absolute)
         }
-        let logger: Logger
+        let logs: LogControl
         do {
-            logger = try LogSetup.makeLogger(for: request, daemon: daemon)
+            logs = try LogSetup.make(for: request, daemon: daemon, environment: ProcessInfo.processInfo.environment)
         } catch {
             return report(error.description, logger: nil)
         }
+        let logger = logs.logger
         ResourceLimits.raiseOpenFiles(logger: logger)
         ResourceLimits.boundMallocArenas(logger: logger)
         do {
@@ -40,13 +41,27 @@ struct ForegroundMount {
             let coherent = filesystem as? FastIOFileSystem
             coherent?.attach(notifier: session.notifier)
             try session.mount(at: request.mountpoint)
+            // systemd (Type=notify) is told only by a real --foreground process, the one it started.
+            let systemd = daemon ? nil : SystemdNotifier.fromEnvironment(ProcessInfo.processInfo.environment, logger: logger)
             TerminationSignals.startWaiter { signal in
-                logger.info("signal \(signal): unmounting")
-                session.requestExit()
+                switch signal {
+                case SIGUSR1:
+                    logs.reopen()
+                case SIGUSR2:
+                    logs.cycleLevel()
+                default:
+                    logger.info("signal \(signal): unmounting")
+                    systemd?.stopping(status: coherent?.uploadQueueSummary())
+                    session.requestExit()
+                }
             }
             let readahead = coherent?.configuration.kernelReadahead ?? MountConfiguration.defaultKernelReadahead
-            watchReadiness(session, readahead: readahead, logger: logger) { coherent?.startCoherence() }
+            watchReadiness(session, readahead: readahead, logger: logger) {
+                coherent?.startCoherence()
+                systemd?.ready { coherent?.uploadQueueSummary() }
+            }
             try session.run()
+            systemd?.stopping(status: nil)
             logger.info("unmounted \(request.mountpoint); exiting")
             return 0
         } catch let error as CommandFailure {

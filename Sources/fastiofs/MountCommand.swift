@@ -33,8 +33,14 @@ struct MountCommand: ParsableCommand {
     @Option(name: .customLong("cache-dir"), help: "Cache and log directory (default: $XDG_CACHE_HOME/fastiofs or ~/.cache/fastiofs).")
     var cacheDir: String?
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (SIGUSR2: one step more verbose).")
     var logLevel: String = "info"
+
+    @Option(name: .customLong("log-max-size"), help: "The daemon's log file rotates past this size (bytes, or with K, M, G; default 10M).")
+    var logMaxSize: String = "10M"
+
+    @Option(name: .customLong("log-keep"), help: "Rotated log files kept (default 3).")
+    var logKeep: Int = 3
 
     @Option(name: .customShort("o", allowingJoined: true),
             help: "Mount options: ro, allow_other, uid=N, gid=N, umask=OCTAL, nonempty, direct_io (reads bypass the page cache); others go to libfuse.")
@@ -57,6 +63,10 @@ struct MountCommand: ParsableCommand {
         if let metadataTTL, !(metadataTTL >= 0) { throw ValidationError("--metadata-ttl must be >= 0") }
         if let coherentTTL, !(coherentTTL >= 0) { throw ValidationError("--coherent-ttl must be >= 0") }
         if let activityWait, !(1...95).contains(activityWait) { throw ValidationError("--activity-wait must be 1...95") }
+        guard let bytes = ByteSize.parse(logMaxSize), bytes >= 4096 else {
+            throw ValidationError("--log-max-size must be a size of at least 4K (e.g. 10M)")
+        }
+        if !(1...100).contains(logKeep) { throw ValidationError("--log-keep must be 1...100") }
         do { _ = try MountOptionList(parsing: options) } catch { throw ValidationError(error.description) }
     }
 
@@ -75,7 +85,9 @@ struct MountCommand: ParsableCommand {
             options: try MountOptionList(parsing: options),
             metadataTTL: metadataTTL,
             coherentTTL: coherentTTL,
-            activityWait: activityWait)
+            activityWait: activityWait,
+            logMaxBytes: ByteSize.parse(logMaxSize) ?? 10 << 20,
+            logKeep: logKeep)
         let status = foreground
             ? ForegroundMount(request: request, readiness: ReadinessChannel.fromEnvironment(environment)).run()
             : DaemonLauncher(request: request).launch()

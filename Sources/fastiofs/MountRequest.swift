@@ -20,6 +20,10 @@ struct MountRequest: Sendable {
     var coherentTTL: Double? = nil
     /// `--activity-wait`: long-poll wait in seconds.
     var activityWait: Int? = nil
+    /// `--log-max-size`: the daemon's log file rotates past this many bytes.
+    var logMaxBytes: Int64 = 10 << 20
+    /// `--log-keep`: rotated log files kept.
+    var logKeep: Int = 3
 
     /// `--read-only` or `-o ro`.
     var effectiveReadOnly: Bool { readOnly || options.readOnly }
@@ -38,6 +42,7 @@ struct MountRequest: Sendable {
         if let metadataTTL { arguments += ["--metadata-ttl", String(metadataTTL)] }
         if let coherentTTL { arguments += ["--coherent-ttl", String(coherentTTL)] }
         if let activityWait { arguments += ["--activity-wait", String(activityWait)] }
+        arguments += ["--log-max-size", String(logMaxBytes), "--log-keep", String(logKeep)]
         return arguments
     }
 }

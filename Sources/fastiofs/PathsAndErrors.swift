@@ -31,3 +31,21 @@ enum CacheDirectory {
         return home + "/.cache/fastiofs"
     }
 }
+
+/// Sizes on the command line: a byte count, optionally with K, M, G or T (powers of 1024).
+enum ByteSize {
+    static func parse(_ text: String) -> Int64? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).uppercased()
+        let units: [Character: Int64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
+        var digits = Substring(trimmed)
+        var multiplier: Int64 = 1
+        if digits.last == "B" { digits = digits.dropLast() }
+        if let last = digits.last, let unit = units[last] {
+            multiplier = unit
+            digits = digits.dropLast()
+        }
+        guard let value = Int64(digits), value >= 0 else { return nil }
+        let (product, overflow) = value.multipliedReportingOverflow(by: multiplier)
+        return overflow ? nil : product
+    }
+}

@@ -23,25 +23,30 @@ final class MountedFastIOFS: @unchecked Sendable {
     /// Mounts with `fastiofs mount MNT --foreground --api-url URL --cache-dir DIR ARGS...`, the token in
     /// `FASTIO_TOKEN`. `mountpoint` nil -> a fresh temp dir.
     static func mount(_ emulator: EmulatorProcess, token: String? = nil, arguments: [String] = [],
-                      mountpoint: URL? = nil, cacheDirectory: URL? = nil,
+                      mountpoint: URL? = nil, cacheDirectory: URL? = nil, environment: [String: String] = [:],
                       timeout: TimeInterval = 30) throws -> MountedFastIOFS {
         let mnt = try mountpoint ?? EmulatorProcess.makeTempDirectory(prefix: "fastiofs-mnt")
         let cache = try cacheDirectory ?? EmulatorProcess.makeTempDirectory(prefix: "fastiofs-cache")
         let m = try MountedFastIOFS(mountpoint: mnt, cacheDirectory: cache,
                                     apiURL: emulator.baseURL.absoluteString, token: token ?? emulator.primaryToken,
-                                    arguments: arguments)
+                                    arguments: arguments, environment: environment)
         try m.waitUntilMounted(timeout: timeout)
         return m
     }
 
-    private init(mountpoint: URL, cacheDirectory: URL, apiURL: String, token: String, arguments: [String]) throws {
+    private init(mountpoint: URL, cacheDirectory: URL, apiURL: String, token: String, arguments: [String],
+                 environment: [String: String]) throws {
         self.mountpoint = mountpoint
         self.cacheDirectory = cacheDirectory
         logURL = cacheDirectory.appendingPathComponent("foreground.log")
-        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        // Kept when the test made it (its inode may be named in JOURNAL_STREAM).
+        if !FileManager.default.fileExists(atPath: logURL.path) {
+            _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        }
         var env = ProcessInfo.processInfo.environment
         env["FASTIO_TOKEN"] = token
         env.removeValue(forKey: "FASTIO_API_KEY")
+        env.merge(environment) { $1 }
         process = try ChildProcess.spawn(
             try BuildProducts.executable("fastiofs").path,
             ["mount", mountpoint.path, "--foreground", "--api-url", apiURL,
@@ -58,6 +63,9 @@ final class MountedFastIOFS: @unchecked Sendable {
     }
 
     var isRunning: Bool { process.isRunning }
+
+    /// The file the process's stdout and stderr go to.
+    var logPath: String { logURL.path }
 
     /// Waits for a FUSE mount at the mountpoint that answers statvfs (a stale mount left by a crash
     /// answers ENOTCONN, so it does not count; mount ids are reused, so they cannot tell).
