@@ -164,15 +164,16 @@ extension Router {
         let shareType = c.param("share_type") ?? "exchange"
         guard ["send", "receive", "exchange"].contains(shareType) else { throw APIError.invalid("Invalid share_type", param: "share_type") }
         let share = try await db.write { db -> ShareRow in
-            let ws = try Access.requireWorkspace(db, workspace, user: me.id)
+            let (ws, role) = try Access.requireWorkspaceRole(db, workspace, user: me.id)
             var folder: String?
             if mode == "workspace_folder" {
-                let scope = Scope(kind: .workspace, profileId: ws.id, storageId: ws.id, rootFolder: nil, workspaceId: ws.id, share: nil)
+                let scope = Scope.workspace(ws, role: role, caller: me.id)
                 if let raw = c.param("folder_node_id"), !raw.isEmpty {
                     let n = try NodeLookup.liveNode(db, scope, raw)
                     guard n.isFolder else { throw APIError.invalid("folder_node_id is not a folder", param: "folder_node_id") }
                     folder = n.id
                 } else if c.flag("create_folder") {
+                    try scope.require(.create(.folder))
                     let name = c.param("folder_name") ?? "Shared Folder"
                     let now = emulator.clock.next()
                     let n = try Tree.create(db, storage: ws.id, parent: "root", name: name, type: "folder", content: nil, creator: me.id, now: now)

@@ -64,6 +64,7 @@ struct Router: Sendable {
             guard methods.contains(m) || (m == .head && methods.contains(.get)) else { throw APIError.wrongMethod }
             return try await run()
         }
+        if kind == "share", r.count == 2, ["createnote", "updatenote", "addlink"].contains(r[1]) { throw APIError.notInShares }
         let scope = try await emulator.db.read { db in
             try Access.scope(db, kind: kind, idOrName: profile, user: c.user?.id)
         }
