@@ -220,7 +220,11 @@ extension Router {
                 guard s.isFolderShare, let f = s.folderNodeId else { return true }
                 return try Bool.fetchOne(db, sql: "SELECT 1 FROM nodes WHERE id = ? AND trashed = 0", arguments: [f]) ?? false
             }
-            return (try Pagination.page(all, p).map { try ProfileJSON.share(db, $0, user: me.id, orgId: orgId) }, all.count)
+            let page = try Pagination.page(all, p).map { s -> JSON in
+                guard let access = try Access.shareAccess(db, s, user: me.id) else { throw APIError.shareDenied }
+                return try ProfileJSON.share(db, s, access: access, orgId: orgId)
+            }
+            return (page, all.count)
         }
         return .ok([("shares", .array(items)), ("pagination", Pagination.json(total: total, limit: p.limit, offset: p.offset))])
     }
@@ -232,7 +236,11 @@ extension Router {
         let (items, total) = try await db.read { db -> ([JSON], Int) in
             let ws = try Access.requireWorkspace(db, id, user: me.id)
             let all = try Row.fetchAll(db, sql: "SELECT * FROM shares WHERE workspace_id = ? ORDER BY created, id", arguments: [ws.id]).map(ShareRow.init)
-            return (try Pagination.page(all, p).map { try ProfileJSON.share(db, $0, user: me.id, orgId: orgId) }, all.count)
+            let page = try Pagination.page(all, p).map { s -> JSON in
+                guard let access = try Access.shareAccess(db, s, user: me.id) else { throw APIError.shareDenied }
+                return try ProfileJSON.share(db, s, access: access, orgId: orgId)
+            }
+            return (page, all.count)
         }
         return .ok([("shares", .array(items)), ("pagination", Pagination.json(total: total, limit: p.limit, offset: p.offset))])
     }
@@ -241,7 +249,8 @@ extension Router {
         let me = try c.me
         let orgId = emulator.orgId
         let json = try await db.read { db in
-            try ProfileJSON.share(db, try Access.requireShare(db, id, user: me.id), user: me.id, orgId: orgId)
+            let (share, access) = try Access.requireShareAccess(db, id, user: me.id)
+            return try ProfileJSON.share(db, share, access: access, orgId: orgId)
         }
         return .ok([("share", json)])
     }
