@@ -107,13 +107,13 @@ extension Router {
     func memberAdd(_ c: Call, kind: String, _ id: String, who: String) async throws -> Reply {
         let me = try c.me
         let permissions = c.param("permissions") ?? "member"
-        guard ["admin", "member", "guest", "view"].contains(permissions) else {
-            if permissions == "owner" { throw APIError.invalid("Adding a member as an owner is not allowed", param: "permissions") }
-            throw APIError.invalid("Invalid permissions", param: "permissions")
-        }
+        let role = try Router.assignableRole(permissions)
         let now = Timestamps.nowMicros()
         return try await db.write { db -> Reply in
-            let (profileId, ownerId) = try profile(db, kind: kind, id, user: me.id)
+            let profile = try memberProfile(db, kind: kind, id, user: me.id)
+            try profile.requireManage()
+            try profile.requireAssign(role)
+            let profileId = profile.id
             let target = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ? OR email = ?", arguments: [who, who.lowercased()])
                 .map(UserRow.init)
             guard let target else {
@@ -128,12 +128,13 @@ extension Router {
                     ("expires", .string(Timestamps.plain(now + 30 * 86_400 * 1_000_000))),
                 ]))])
             }
-            if target.id == ownerId { throw APIError.invalid("You cannot create a membership for the owner.") }
+            if target.id == profile.ownerId { throw APIError.invalid("You cannot create a membership for the owner.") }
+            if let current = try Access.memberRole(db, profile: profileId, user: target.id) { try profile.requireAssign(current) }
             try db.execute(
                 sql: """
                     INSERT INTO members(profile_id, user_id, permissions, created) VALUES (?, ?, ?, ?)
                     ON CONFLICT(profile_id, user_id) DO UPDATE SET permissions = excluded.permissions
-                    """, arguments: [profileId, target.id, permissions, now])
+                    """, arguments: [profileId, target.id, role.name, now])
             try ActivityLog.bump(db, channel: profileId, keys: ["members", "member:\(target.id)"], ts: emulator.clock.next())
             return .ok([])
         }
@@ -142,8 +143,11 @@ extension Router {
     func memberRemove(_ c: Call, kind: String, _ id: String, who: String) async throws -> Reply {
         let me = try c.me
         return try await db.write { db -> Reply in
-            let (profileId, ownerId) = try profile(db, kind: kind, id, user: me.id)
-            if who == ownerId { throw APIError.invalid("Cannot remove the owner") }
+            let profile = try memberProfile(db, kind: kind, id, user: me.id)
+            let profileId = profile.id
+            if who == profile.ownerId { throw APIError.invalid("Cannot remove the owner") }
+            try profile.requireManage()
+            if let current = try Access.memberRole(db, profile: profileId, user: who) { try profile.requireAssign(current) }
             try db.execute(sql: "DELETE FROM members WHERE profile_id = ? AND user_id = ?", arguments: [profileId, who])
             if kind == "workspace" {
                 try db.execute(
