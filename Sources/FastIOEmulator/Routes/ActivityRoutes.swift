@@ -24,11 +24,18 @@ extension Router {
         guard Identifiers.isProfileId(channel), try await db.read({ db in try canWatch(db, channel: channel, user: me.id) }) else {
             throw APIError.invalid("Invalid profile id or insufficient permissions.", param: "profile_id")
         }
-        let lastRaw = c.param("lastactivity").flatMap { $0.isEmpty ? nil : $0 }
-        guard let lastRaw else {
-            return .top([("results", 0), ("activity", []), ("lastactivity", .string(Timestamps.micro(emulator.clock.current)))])
+        // Without `lastactivity` the poll waits like any other, from the time the request arrived (the documents'
+        // default "Current time"); on timeout it answers that time.
+        let lastRaw: String
+        let since: Int64
+        if let given = c.param("lastactivity").flatMap({ $0.isEmpty ? nil : $0 }) {
+            guard let parsed = Timestamps.parse(given) else { throw APIError.invalid("Invalid lastactivity", param: "lastactivity") }
+            lastRaw = given
+            since = parsed
+        } else {
+            since = emulator.clock.current
+            lastRaw = Timestamps.micro(since)
         }
-        guard let since = Timestamps.parse(lastRaw) else { throw APIError.invalid("Invalid lastactivity", param: "lastactivity") }
         let deadline = Date().addingTimeInterval(TimeInterval(wait))
         while true {
             let rows = try await db.read { db in
