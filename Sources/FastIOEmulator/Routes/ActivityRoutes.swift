@@ -24,11 +24,18 @@ extension Router {
         guard Identifiers.isProfileId(channel), try await db.read({ db in try canWatch(db, channel: channel, user: me.id) }) else {
             throw APIError.invalid("Invalid profile id or insufficient permissions.", param: "profile_id")
         }
-        let lastRaw = c.param("lastactivity").flatMap { $0.isEmpty ? nil : $0 }
-        guard let lastRaw else {
-            return .top([("results", 0), ("activity", []), ("lastactivity", .string(Timestamps.micro(emulator.clock.current)))])
+        // Without `lastactivity` the poll waits like any other, from the time the request arrived (the documents'
+        // default "Current time"); on timeout it answers that time.
+        let lastRaw: String
+        let since: Int64
+        if let given = c.param("lastactivity").flatMap({ $0.isEmpty ? nil : $0 }) {
+            guard let parsed = Timestamps.parse(given) else { throw APIError.invalid("Invalid lastactivity", param: "lastactivity") }
+            lastRaw = given
+            since = parsed
+        } else {
+            since = emulator.clock.current
+            lastRaw = Timestamps.micro(since)
         }
-        guard let since = Timestamps.parse(lastRaw) else { throw APIError.invalid("Invalid lastactivity", param: "lastactivity") }
         let deadline = Date().addingTimeInterval(TimeInterval(wait))
         while true {
             let rows = try await db.read { db in
@@ -63,7 +70,7 @@ extension Router {
         if let u = c.param("user_id") {
             conditions.append("e.calling_user = ?"); args.append(u)
         } else if let o = c.param("org_id") {
-            guard o == emulator.orgId else { throw APIError.invalid("Unknown org", param: "org_id") }
+            guard o == emulator.orgId else { throw APIError.denied("Token scope does not include the requested profile.") }
             conditions.append("e.org_id = ?"); args.append(o)
         } else if let w = c.param("workspace_id") {
             let ws = try await db.read { db in try Access.workspace(db, w) }
@@ -94,6 +101,19 @@ extension Router {
             if let minTs, minTs > t { throw APIError.invalid("created-min is greater than created-max") }
             conditions.append("e.created <= ?"); args.append(t)
         }
+        // Events the caller cannot access are excluded: only its own, or those of a workspace or share it can use.
+        let (workspaces, shares) = try await db.read { db in try visibleProfiles(db, user: me.id) }
+        var visible = ["e.calling_user = ?"]
+        args.append(me.id)
+        if !workspaces.isEmpty {
+            visible.append("e.workspace_id IN (\(Array(repeating: "?", count: workspaces.count).joined(separator: ",")))")
+            args += workspaces.map { $0 as any DatabaseValueConvertible }
+        }
+        if !shares.isEmpty {
+            visible.append("e.share_id IN (\(Array(repeating: "?", count: shares.count).joined(separator: ",")))")
+            args += shares.map { $0 as any DatabaseValueConvertible }
+        }
+        conditions.append("(" + visible.joined(separator: " OR ") + ")")
         let sql = "SELECT e.*, u.name AS uname FROM events e LEFT JOIN users u ON u.id = e.calling_user WHERE "
             + conditions.joined(separator: " AND ") + " ORDER BY e.seq DESC LIMIT \(p.limit) OFFSET \(p.offset)"
         let dbArgs = args.map { $0.databaseValue }
@@ -101,6 +121,20 @@ extension Router {
             try Row.fetchAll(db, sql: sql, arguments: StatementArguments(dbArgs)).map { Router.eventJSON($0, level: level) }
         }
         return .top([("events", .array(events))])
+    }
+
+    /// Ids of the workspaces and shares `user` can use (owner, member, or member of the share's workspace).
+    private func visibleProfiles(_ db: Database, user: String) throws -> ([String], [String]) {
+        let workspaces = try String.fetchAll(
+            db, sql: "SELECT id FROM workspaces WHERE owner_id = ? OR id IN (SELECT profile_id FROM members WHERE user_id = ?)",
+            arguments: [user, user])
+        let shares = try String.fetchAll(
+            db,
+            sql: """
+                SELECT id FROM shares WHERE owner_id = ? OR id IN (SELECT profile_id FROM members WHERE user_id = ?)
+                OR workspace_id IN (SELECT id FROM workspaces WHERE owner_id = ? OR id IN (SELECT profile_id FROM members WHERE user_id = ?))
+                """, arguments: [user, user, user, user])
+        return (workspaces, shares)
     }
 
     /// GET `event/{event_id}/details/`: the caller must have triggered the event or see its workspace/share.

@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 
 /// File locks: acquire (duration 60-3600, default 300), heartbeat, status, release. Expiry is by wall clock;
-/// locks persist in SQLite. Another user's lock → 409; wrong token → 403.
+/// locks persist in SQLite. Another user's lock → 409; wrong token → 403. Acquiring needs the right to modify the
+/// node; heartbeat and release need guest or above in a workspace and only the token in a share.
 extension Router {
     private func lockToken() -> String {
         (0..<32).map { _ in String(Identifiers.base36[Int.random(in: 0..<36)]) }.joined()
@@ -17,6 +18,7 @@ extension Router {
         if let ci = clientInfo, !ci.isEmpty, JSON.parse(ci) == nil { throw APIError.invalid("client_info must be JSON", param: "client_info") }
         return try await db.write { db -> Reply in
             let n = try NodeLookup.liveNode(db, scope, id)
+            try scope.requireModify(n)
             let now = Timestamps.nowMicros()
             let expires = now + Int64(granted) * 1_000_000
             var token = lockToken()
@@ -42,6 +44,7 @@ extension Router {
     func lockHeartbeat(_ c: Call, _ scope: Scope, id: String) async throws -> Reply {
         let me = try c.me
         let token = try c.required("lock_token")
+        try scope.require(.renewLock)
         return try await db.write { db -> Reply in
             let n = try NodeLookup.liveNode(db, scope, id)
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM locks WHERE node_id = ?", arguments: [n.id]) else {
@@ -76,6 +79,7 @@ extension Router {
     func lockRelease(_ c: Call, _ scope: Scope, id: String) async throws -> Reply {
         let me = try c.me
         let token = try c.required("lock_token")
+        try scope.require(.renewLock)
         return try await db.write { db -> Reply in
             let n = try NodeLookup.liveNode(db, scope, id)
             guard let l = try NodeLookup.lock(db, n.id, now: Timestamps.nowMicros()) else { throw APIError.notFound("No lock exists on this node.") }

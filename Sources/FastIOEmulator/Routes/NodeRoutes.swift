@@ -14,6 +14,7 @@ extension Router {
         let force = c.flag("force")
         return try await db.write { db -> Reply in
             let parent = try NodeLookup.folder(db, scope, raw)
+            try scope.require(.create(.folder))
             var finalName = name
             if let existing = try NodeLookup.nameTaken(db, storage: scope.storageId, parent: parent, name: name) {
                 if !force {
@@ -61,6 +62,7 @@ extension Router {
         let upload = try Router.uploadId(fromJSON: try c.required("from"))
         return try await db.write { db -> Reply in
             let parent = try NodeLookup.folder(db, scope, raw)
+            try scope.require(.create(.file))
             let content = try uploadContent(db, uploadId: upload, user: me.id)
             let now = emulator.clock.next()
             let n = try Tree.create(db, storage: scope.storageId, parent: parent, name: name, type: "file", content: content, creator: me.id, now: now)
@@ -77,6 +79,7 @@ extension Router {
         let target = try c.required("share")
         return try await db.write { db -> Reply in
             let parent = try NodeLookup.folder(db, scope, raw)
+            try scope.require(.create(.file))
             guard let share = try Access.share(db, target), try Access.canUseShare(db, share, user: me.id) else {
                 throw APIError.notFound("Share not found or not accessible.")
             }
@@ -103,6 +106,7 @@ extension Router {
         return try await db.write { db -> Reply in
             let n = try NodeLookup.liveNode(db, scope, id)
             if n.type == "note" { throw APIError.invalid("Cannot update a Note with this endpoint") }
+            try scope.requireModify(n)
             try NodeLookup.requireNotLockedByOther(db, n.id, user: me.id)
             let now = emulator.clock.next()
             if let newName, newName != n.name {
@@ -128,6 +132,7 @@ extension Router {
         let target = try c.required("parent")
         return try await db.write { db -> Reply in
             let n = try NodeLookup.liveNode(db, scope, id)
+            try scope.requireModify(n)
             try NodeLookup.requireNotLockedByOther(db, n.id, user: me.id)
             let parent = try NodeLookup.folder(db, scope, target)
             if try parent == n.id || (parent != "root" && NodeLookup.isInside(db, parent, folder: n.id)) {
@@ -153,6 +158,7 @@ extension Router {
         return try await db.write { db -> Reply in
             let n = try NodeLookup.liveNode(db, scope, id)
             let parent = try NodeLookup.folder(db, scope, target)
+            try scope.require(.create(NodeKind(type: n.type)))
             if n.isFolder, try parent == n.id || (parent != "root" && NodeLookup.isInside(db, parent, folder: n.id)) {
                 throw APIError.invalid("Cannot copy a folder into itself or its subfolders.")
             }
@@ -169,6 +175,7 @@ extension Router {
         return try await db.write { db -> Reply in
             let n = try NodeLookup.node(db, scope, id)
             if n.trashed != 0 { throw APIError.notFound("Node already in trash.") }
+            try scope.requireModify(n)
             try NodeLookup.requireNotLockedByOther(db, n.id, user: me.id)
             let now = emulator.clock.next()
             try ActivityLog.storage(db, emulator, scope: scope, nodes: [n.id], parents: [n.parentId],
@@ -180,6 +187,7 @@ extension Router {
 
     func emptyTrash(_ c: Call, _ scope: Scope) async throws -> Reply {
         let me = try c.me
+        try scope.require(.emptyTrash)
         let freed = try await db.write { db -> Set<String> in
             var freed = Set<String>()
             let items = try Row.fetchAll(db, sql: "SELECT * FROM nodes WHERE storage_id = ? AND trashed = 1", arguments: [scope.storageId]).map(NodeRow.init)
@@ -200,6 +208,7 @@ extension Router {
         return try await db.write { db -> Reply in
             let n = try NodeLookup.node(db, scope, id)
             guard n.trashed == 1 else { throw APIError.invalid("Node is not in trash.") }
+            try scope.require(.restore)
             let now = emulator.clock.next()
             try Tree.restore(db, n, now: now)
             try ActivityLog.storage(db, emulator, scope: scope, nodes: [n.id], parents: [n.parentId], event: "file_restored",
@@ -213,6 +222,7 @@ extension Router {
         let freed = try await db.write { db -> Set<String> in
             let n = try NodeLookup.node(db, scope, id)
             guard n.trashed == 1 else { throw APIError.invalid("Node is not in trash.") }
+            try scope.require(.purge)
             try NodeLookup.requireNotLockedByOther(db, n.id, user: me.id)
             try ActivityLog.storage(db, emulator, scope: scope, nodes: [n.id], parents: [n.parentId], event: n.isFolder ? "folder_deleted" : "file_deleted",
                                     objectId: n.id, user: me.id, data: [("name", .string(n.name)), ("purged", true)])
@@ -245,6 +255,7 @@ extension Router {
             let n = try NodeLookup.node(db, scope, id)
             guard n.hasContent else { throw APIError.invalid("Can only restore file versions (not folders).") }
             guard n.trashed == 0 else { throw APIError.invalid("Cannot restore version of trashed file.") }
+            try scope.requireModify(n)
             try NodeLookup.requireNotLockedByOther(db, n.id, user: me.id)
             guard let v = try Row.fetchOne(db, sql: "SELECT * FROM versions WHERE id = ?", arguments: [vid]) else { throw APIError.notFound("Version not found.") }
             guard (v["node_id"] as String) == n.id else { throw APIError.invalid("Version does not belong to this file.") }

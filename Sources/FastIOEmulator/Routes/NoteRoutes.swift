@@ -20,6 +20,7 @@ extension Router {
         let me = try c.me
         let name = try c.required("name")
         try noteName(name)
+        try scope.require(.create(.file))
         let bytes = try noteContent(c.param("content") ?? "")
         let stored = try emulator.blobs.store(bytes: bytes)
         let content = Tree.Content(blob: stored.hash, size: stored.size, uploadId: nil)
@@ -51,6 +52,7 @@ extension Router {
         return try await emulator.referencing(stored?.hash) { try await db.write { db -> Reply in
             let n = try NodeLookup.liveNode(db, scope, id)
             guard n.type == "note" else { throw APIError.invalid("Node is not a note.") }
+            try scope.requireModify(n)
             try NodeLookup.requireNotLockedByOther(db, n.id, user: me.id)
             if let ifVersion, ifVersion != n.versionId {
                 var e = APIError(status: .conflict, code: 1660, name: "APP_CONFLICT", text: "The note was changed since version \(ifVersion).")

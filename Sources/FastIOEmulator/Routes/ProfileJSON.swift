@@ -28,22 +28,21 @@ enum ProfileJSON {
         ])
     }
 
-    static func share(_ db: Database, _ s: ShareRow, user: String, orgId: String) throws -> JSON {
+    /// A share as `user` sees it: `share_level` and `filesystem` come from the caller's `access`.
+    static func share(_ db: Database, _ s: ShareRow, access: ShareAccess, orgId: String) throws -> JSON {
         let orphaned: Bool
         if let f = s.folderNodeId, s.isFolderShare {
             orphaned = !(try Bool.fetchOne(db, sql: "SELECT 1 FROM nodes WHERE id = ? AND trashed = 0", arguments: [f]) ?? false)
         } else {
             orphaned = false
         }
-        let level = s.ownerId == user ? "owner" : "guest"
         return .obj([
             ("id", .string(s.id)), ("title", .str(s.title)), ("description", .str(s.description)),
             ("share_type", .string(s.shareType)), ("custom_name", .string(s.customName)),
             ("storage_mode", .string(s.storageMode)), ("share_category", .string(s.isFolderShare ? "shared_folder" : "portal")),
-            ("closed", false), ("archived", false), ("share_level", .string(level)), ("download_enabled", true),
+            ("closed", false), ("archived", false), ("share_level", .string(access.level.rawValue)), ("download_enabled", true),
             ("download_security", "off"),
-            ("filesystem", .obj([("file_creation", true), ("file_modification", "all"), ("file_download", "all"),
-                                 ("file_view", "all"), ("folder_creation", true), ("folder_modification", "all")])),
+            ("filesystem", access.filesystem.json),
             ("activity_tracking", .obj([("enabled", true), ("owner_activity", true), ("guest_activity", true), ("own_activity", true),
                                         ("all_upload_activity", false)])),
             ("comments", .obj([("enabled", false), ("owner_comments_visible", true), ("guest_comments_visible", true),
@@ -53,7 +52,7 @@ enum ProfileJSON {
             ("multiplayer", .obj([("enabled_for_user", true), ("enabled_for_owners", true), ("enabled_for_guests", true),
                                   ("owners_can_see_guests", true), ("guests_can_see_owners", true)])),
             ("member_visibility", .obj([("user_can_see_members", true), ("owners_can_see_members", true), ("guests_can_see_members", true)])),
-            ("invite", .obj([("setting", "owners_only"), ("can_invite", .bool(s.ownerId == user))])),
+            ("invite", .obj([("setting", "owners_only"), ("can_invite", .bool(AccessRights.isOwnerOrAdmin(access.role)))])),
             ("capabilities", .obj([("can_archive", .bool(!s.isFolderShare)), ("can_set_expiration", .bool(!s.isFolderShare))])),
             ("parent_type", "workspace"), ("parent_workspace", .string(s.workspaceId)), ("parent_org", .string(orgId)),
             ("created", .string(Timestamps.plain(s.created))), ("updated", .string(Timestamps.plain(s.updated))),

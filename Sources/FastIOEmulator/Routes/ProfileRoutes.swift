@@ -107,13 +107,13 @@ extension Router {
     func memberAdd(_ c: Call, kind: String, _ id: String, who: String) async throws -> Reply {
         let me = try c.me
         let permissions = c.param("permissions") ?? "member"
-        guard ["admin", "member", "guest", "view"].contains(permissions) else {
-            if permissions == "owner" { throw APIError.invalid("Adding a member as an owner is not allowed", param: "permissions") }
-            throw APIError.invalid("Invalid permissions", param: "permissions")
-        }
+        let role = try Router.assignableRole(permissions)
         let now = Timestamps.nowMicros()
         return try await db.write { db -> Reply in
-            let (profileId, ownerId) = try profile(db, kind: kind, id, user: me.id)
+            let profile = try memberProfile(db, kind: kind, id, user: me.id)
+            try profile.requireManage()
+            try profile.requireAssign(role)
+            let profileId = profile.id
             let target = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ? OR email = ?", arguments: [who, who.lowercased()])
                 .map(UserRow.init)
             guard let target else {
@@ -128,12 +128,13 @@ extension Router {
                     ("expires", .string(Timestamps.plain(now + 30 * 86_400 * 1_000_000))),
                 ]))])
             }
-            if target.id == ownerId { throw APIError.invalid("You cannot create a membership for the owner.") }
+            if target.id == profile.ownerId { throw APIError.invalid("You cannot create a membership for the owner.") }
+            if let current = try Access.memberRole(db, profile: profileId, user: target.id) { try profile.requireAssign(current) }
             try db.execute(
                 sql: """
                     INSERT INTO members(profile_id, user_id, permissions, created) VALUES (?, ?, ?, ?)
                     ON CONFLICT(profile_id, user_id) DO UPDATE SET permissions = excluded.permissions
-                    """, arguments: [profileId, target.id, permissions, now])
+                    """, arguments: [profileId, target.id, role.name, now])
             try ActivityLog.bump(db, channel: profileId, keys: ["members", "member:\(target.id)"], ts: emulator.clock.next())
             return .ok([])
         }
@@ -142,8 +143,11 @@ extension Router {
     func memberRemove(_ c: Call, kind: String, _ id: String, who: String) async throws -> Reply {
         let me = try c.me
         return try await db.write { db -> Reply in
-            let (profileId, ownerId) = try profile(db, kind: kind, id, user: me.id)
-            if who == ownerId { throw APIError.invalid("Cannot remove the owner") }
+            let profile = try memberProfile(db, kind: kind, id, user: me.id)
+            let profileId = profile.id
+            if who == profile.ownerId { throw APIError.invalid("Cannot remove the owner") }
+            try profile.requireManage()
+            if let current = try Access.memberRole(db, profile: profileId, user: who) { try profile.requireAssign(current) }
             try db.execute(sql: "DELETE FROM members WHERE profile_id = ? AND user_id = ?", arguments: [profileId, who])
             if kind == "workspace" {
                 try db.execute(
@@ -164,15 +168,16 @@ extension Router {
         let shareType = c.param("share_type") ?? "exchange"
         guard ["send", "receive", "exchange"].contains(shareType) else { throw APIError.invalid("Invalid share_type", param: "share_type") }
         let share = try await db.write { db -> ShareRow in
-            let ws = try Access.requireWorkspace(db, workspace, user: me.id)
+            let (ws, role) = try Access.requireWorkspaceRole(db, workspace, user: me.id)
             var folder: String?
             if mode == "workspace_folder" {
-                let scope = Scope(kind: .workspace, profileId: ws.id, storageId: ws.id, rootFolder: nil, workspaceId: ws.id, share: nil)
+                let scope = Scope.workspace(ws, role: role, caller: me.id)
                 if let raw = c.param("folder_node_id"), !raw.isEmpty {
                     let n = try NodeLookup.liveNode(db, scope, raw)
                     guard n.isFolder else { throw APIError.invalid("folder_node_id is not a folder", param: "folder_node_id") }
                     folder = n.id
                 } else if c.flag("create_folder") {
+                    try scope.require(.create(.folder))
                     let name = c.param("folder_name") ?? "Shared Folder"
                     let now = emulator.clock.next()
                     let n = try Tree.create(db, storage: ws.id, parent: "root", name: name, type: "folder", content: nil, creator: me.id, now: now)
@@ -219,7 +224,11 @@ extension Router {
                 guard s.isFolderShare, let f = s.folderNodeId else { return true }
                 return try Bool.fetchOne(db, sql: "SELECT 1 FROM nodes WHERE id = ? AND trashed = 0", arguments: [f]) ?? false
             }
-            return (try Pagination.page(all, p).map { try ProfileJSON.share(db, $0, user: me.id, orgId: orgId) }, all.count)
+            let page = try Pagination.page(all, p).map { s -> JSON in
+                guard let access = try Access.shareAccess(db, s, user: me.id) else { throw APIError.shareDenied }
+                return try ProfileJSON.share(db, s, access: access, orgId: orgId)
+            }
+            return (page, all.count)
         }
         return .ok([("shares", .array(items)), ("pagination", Pagination.json(total: total, limit: p.limit, offset: p.offset))])
     }
@@ -231,7 +240,11 @@ extension Router {
         let (items, total) = try await db.read { db -> ([JSON], Int) in
             let ws = try Access.requireWorkspace(db, id, user: me.id)
             let all = try Row.fetchAll(db, sql: "SELECT * FROM shares WHERE workspace_id = ? ORDER BY created, id", arguments: [ws.id]).map(ShareRow.init)
-            return (try Pagination.page(all, p).map { try ProfileJSON.share(db, $0, user: me.id, orgId: orgId) }, all.count)
+            let page = try Pagination.page(all, p).map { s -> JSON in
+                guard let access = try Access.shareAccess(db, s, user: me.id) else { throw APIError.shareDenied }
+                return try ProfileJSON.share(db, s, access: access, orgId: orgId)
+            }
+            return (page, all.count)
         }
         return .ok([("shares", .array(items)), ("pagination", Pagination.json(total: total, limit: p.limit, offset: p.offset))])
     }
@@ -240,7 +253,8 @@ extension Router {
         let me = try c.me
         let orgId = emulator.orgId
         let json = try await db.read { db in
-            try ProfileJSON.share(db, try Access.requireShare(db, id, user: me.id), user: me.id, orgId: orgId)
+            let (share, access) = try Access.requireShareAccess(db, id, user: me.id)
+            return try ProfileJSON.share(db, share, access: access, orgId: orgId)
         }
         return .ok([("share", json)])
     }

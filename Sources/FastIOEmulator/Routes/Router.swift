@@ -31,6 +31,8 @@ struct Router: Sendable {
         case 3 where (s[0] == "workspace" || s[0] == "share") && s[2] == "member": return try await on(.delete) { try await leave(c, kind: s[0], s[1]) }
         case 5 where (s[0] == "workspace" || s[0] == "share") && s[2] == "member" && s[4] == "details":
             return try await on(.get) { try await memberDetails(c, kind: s[0], s[1], member: s[3]) }
+        case 5 where (s[0] == "workspace" || s[0] == "share") && s[2] == "member" && s[4] == "update":
+            return try await on(.post) { try await memberUpdate(c, kind: s[0], s[1], member: s[3]) }
         case 3 where s[0] == "event" && s[2] == "details": return try await on(.get) { try await eventDetails(c, s[1]) }
         case 2 where s == ["shares", "all"]: return try await on(.get) { try await sharesAll(c) }
         case 3 where s[0] == "org" && s[2] == "details": return try await on(.get) { try await orgDetails(c, s[1]) }
@@ -64,6 +66,7 @@ struct Router: Sendable {
             guard methods.contains(m) || (m == .head && methods.contains(.get)) else { throw APIError.wrongMethod }
             return try await run()
         }
+        if kind == "share", r.count == 2, ["createnote", "updatenote", "addlink"].contains(r[1]) { throw APIError.notInShares }
         let scope = try await emulator.db.read { db in
             try Access.scope(db, kind: kind, idOrName: profile, user: c.user?.id)
         }

@@ -80,6 +80,8 @@ extension Router {
                 // Validate the target early so a bad instance/folder fails at create time.
                 let scope = try UploadSessions.targetScope(db, instance: instance, profileType: profileType, user: me.id)
                 if action == "create" { _ = try NodeLookup.folder(db, scope, folder ?? "root") }
+                // The same permission placement checks again; a file_id that does not resolve yet is left to placement.
+                try UploadSessions.requirePlacement(db, scope, action: action, fileId: fileId)
             }
             try db.execute(
                 sql: """

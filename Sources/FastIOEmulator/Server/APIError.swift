@@ -26,6 +26,10 @@ struct APIError: Error, Sendable {
     static let auth = APIError(status: .unauthorized, code: 1650, name: "APP_AUTH_INVALID", text: "Authentication required: the token is missing or invalid.")
     static let wrongMethod = APIError(status: .badRequest, code: 1651, name: "APP_INVALID_REQUEST_TYPE", text: "Invalid request type for this endpoint.")
     static func denied(_ text: String) -> APIError { APIError(status: .forbidden, code: 1680, name: "APP_DENIED", text: text) }
+    /// shares.md: a share that exists but that the caller may not see.
+    static let shareDenied = APIError(status: .forbidden, code: 144499, name: "APP_DENIED", text: "You do not have permissions to view this share.")
+    /// `createnote`, `updatenote` and `addlink` exist for workspaces only.
+    static let notInShares = APIError(status: .notFound, code: 9992, name: "APP_UNKNOWN_ROUTE", text: "Unknown route: notes and links are not available in shares.")
     static func conflict(_ text: String) -> APIError { APIError(status: .conflict, code: 1660, name: "APP_CONFLICT", text: text) }
     static func notAcceptable(_ text: String) -> APIError { APIError(status: .notAcceptable, code: 1658, name: "APP_NOT_ACCEPTABLE", text: text) }
     static let calm = APIError(status: .tooManyRequests, code: 1671, name: "APP_ENHANCE_CALM", text: "Rate limit exceeded; slow down.")

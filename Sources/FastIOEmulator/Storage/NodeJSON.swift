@@ -1,4 +1,5 @@
 /// Renders nodes in the API's node object shape (full level by default; `terse` drops version/hash/hash_algo).
+/// Invariant: every node carries `origin.creator`.
 enum NodeJSON {
     static func render(_ n: NodeRow, scope: Scope, lock: LockRow?, terse: Bool = false) -> JSON {
         var o: [(String, JSON)] = [
@@ -36,10 +37,14 @@ enum NodeJSON {
         if n.trashed != 0 { o.append(("deleted", true)) }
         if n.hasContent {
             o.append(("virus", .obj([("status", "scanned"), ("infected", false)])))
-            o.append(("origin", .obj([
-                ("type", "upload"), ("creator", .string(n.creator)),
-                ("upload_session_id", .str(n.uploadId)),
-            ])))
+        }
+        // Every node names its creator (share `owned` permissions are decided by it); content nodes say `upload`,
+        // folders and links `create` (the documents show `origin` on files only).
+        o.append(("origin", .obj([
+            ("type", n.hasContent ? "upload" : "create"), ("creator", .string(n.creator)),
+            ("upload_session_id", .str(n.uploadId)),
+        ])))
+        if n.hasContent {
             o.append(("previews", .object([])))
             o.append(("ai", .obj([("state", "disabled"), ("attach", false)])))
             o.append(("metadata", .null))

@@ -38,6 +38,16 @@ enum NodeLookup {
         return n
     }
 
+    /// The live node with this id in the scope, or nil when there is none (the same rules as `liveNode`, without
+    /// the 404).
+    static func liveNodeIfVisible(_ db: Database, _ scope: Scope, _ raw: String) throws -> NodeRow? {
+        guard let id = Identifiers.canonical(raw), id != "root", id != "trash", let n = try fetch(db, id),
+              n.storageId == scope.storageId, n.trashed == 0
+        else { return nil }
+        if let root = scope.rootFolder, try n.id == root || !isInside(db, n.id, folder: root) { return nil }
+        return n
+    }
+
     /// Resolves a folder reference to the `parent_id` value to store (`root` maps to the scope root).
     static func folder(_ db: Database, _ scope: Scope, _ raw: String) throws -> String {
         if raw.lowercased() == "root" { return scope.rootParent }

@@ -128,6 +128,7 @@ struct UploadSessions: Sendable {
             try await db.write { db in
                 let up = try fetch(db, uploadId, user: user.id)
                 let scope = try UploadSessions.targetScope(db, instance: up.instanceId, profileType: up.profileType, user: user.id)
+                try UploadSessions.requirePlacement(db, scope, action: up.action, fileId: up.fileId)
                 let content = Tree.Content(blob: up.sha256!, size: size, uploadId: up.id)
                 let now = emulator.clock.next()
                 let nodeId: String
@@ -159,6 +160,17 @@ struct UploadSessions: Sendable {
             }
             if let blob { await emulator.collectBlobs([blob]) }
             if throwOnFailure { throw e }
+        }
+    }
+
+    /// 403/1680 unless the caller may place this upload: `create` needs file creation in the scope; `update` needs
+    /// the right to modify `file_id` (its creator decides under `owned`; unknown while the id does not resolve).
+    static func requirePlacement(_ db: Database, _ scope: Scope, action: String, fileId: String?) throws {
+        if action == "update" {
+            let target = try fileId.flatMap { try NodeLookup.liveNodeIfVisible(db, scope, $0) }
+            try scope.require(.modify(.file, creator: target?.creator))
+        } else {
+            try scope.require(.create(.file))
         }
     }
 
