@@ -1,4 +1,5 @@
 import ArgumentParser
+import FastIOFSMetrics
 import Foundation
 import FuseBridge
 import Logging
@@ -50,6 +51,10 @@ struct MountCommand: ParsableCommand {
     @Option(name: .customLong("activity-wait"), help: "Activity long-poll wait in seconds, 1-95 (default 90).")
     var activityWait: Int?
 
+    @Option(name: .customLong("metrics-addr"),
+            help: "Serve Prometheus metrics at http://HOST:PORT/metrics (off by default). PORT alone or localhost means 127.0.0.1; another address only as typed, with a warning.")
+    var metricsAddress: String?
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("unknown --log-level \(logLevel)")
@@ -58,6 +63,16 @@ struct MountCommand: ParsableCommand {
         if let coherentTTL, !(coherentTTL >= 0) { throw ValidationError("--coherent-ttl must be >= 0") }
         if let activityWait, !(1...95).contains(activityWait) { throw ValidationError("--activity-wait must be 1...95") }
         do { _ = try MountOptionList(parsing: options) } catch { throw ValidationError(error.description) }
+        _ = try parsedMetricsAddress()
+    }
+
+    private func parsedMetricsAddress() throws(ValidationError) -> MetricsAddress? {
+        guard let metricsAddress else { return nil }
+        do {
+            return try MetricsAddress(parsing: metricsAddress)
+        } catch {
+            throw ValidationError("--metrics-addr: \(error)")
+        }
     }
 
     func run() throws {
@@ -75,7 +90,8 @@ struct MountCommand: ParsableCommand {
             options: try MountOptionList(parsing: options),
             metadataTTL: metadataTTL,
             coherentTTL: coherentTTL,
-            activityWait: activityWait)
+            activityWait: activityWait,
+            metricsAddress: try parsedMetricsAddress())
         let status = foreground
             ? ForegroundMount(request: request, readiness: ReadinessChannel.fromEnvironment(environment)).run()
             : DaemonLauncher(request: request).launch()

@@ -1,3 +1,4 @@
+import FastIOFSMetrics
 import FuseBridge
 
 /// Everything `fastiofs mount` was asked to do, after parsing and with every path absolute.
@@ -20,6 +21,8 @@ struct MountRequest: Sendable {
     var coherentTTL: Double? = nil
     /// `--activity-wait`: long-poll wait in seconds.
     var activityWait: Int? = nil
+    /// `--metrics-addr`: where to serve Prometheus metrics (nil: not served).
+    var metricsAddress: MetricsAddress? = nil
 
     /// `--read-only` or `-o ro`.
     var effectiveReadOnly: Bool { readOnly || options.readOnly }
@@ -38,6 +41,7 @@ struct MountRequest: Sendable {
         if let metadataTTL { arguments += ["--metadata-ttl", String(metadataTTL)] }
         if let coherentTTL { arguments += ["--coherent-ttl", String(coherentTTL)] }
         if let activityWait { arguments += ["--activity-wait", String(activityWait)] }
+        if let metricsAddress { arguments += ["--metrics-addr", metricsAddress.description] }
         return arguments
     }
 }
