@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.20.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
     ],
     targets: [
         // pkg-config carriers: empty module maps, no code.
@@ -40,6 +41,14 @@ let package = Package(
             name: "FuseBridge",
             dependencies: ["FastIOFS", "CFuseShim", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
+        // `--metrics-addr`: the Prometheus registry, what it samples at scrape time, and the small HTTP
+        // server that answers `GET /metrics`. Used only by the `fastiofs` executable.
+        .target(
+            name: "FastIOFSMetrics",
+            dependencies: ["FastIO", "FastIOFS", "FuseBridge",
+                           .product(name: "Prometheus", package: "swift-prometheus"),
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
         // The local Fast.io API server. Shares no code with the client.
         .target(
             name: "FastIOEmulator",
@@ -54,7 +63,7 @@ let package = Package(
         .executableTarget(
             name: "fastiofs",
             dependencies: [
-                "FastIO", "FastIOFS", "FuseBridge",
+                "FastIO", "FastIOFS", "FuseBridge", "FastIOFSMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -78,5 +87,8 @@ let package = Package(
         .testTarget(name: "MountTests", dependencies: ["EmulatorHarness", "CFuseShim"], swiftSettings: strict),
         // FuseBridge through the real kernel, against an in-memory FilesystemOperations double.
         .testTarget(name: "FuseBridgeTests", dependencies: ["FuseBridge", "FastIOFS"], swiftSettings: strict),
+        // The metrics exposition and its HTTP server, without a mount.
+        .testTarget(name: "FastIOFSMetricsTests", dependencies: ["FastIOFSMetrics", "FastIO", "FastIOFS", "FuseBridge"],
+                    swiftSettings: strict),
     ]
 )

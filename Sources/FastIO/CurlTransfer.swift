@@ -49,6 +49,10 @@ struct CurlTransfer {
         var newConnections: Int
         var failure: TransportFailure?
         var curlMessage: String
+
+        /// The status the request counters record: the HTTP status, or 0 when the exchange failed
+        /// at the transport level (even after a status line arrived).
+        var countedStatus: Int { failure == nil ? status : 0 }
     }
 
     /// Performs the exchange; the response body goes to `collector`.

@@ -49,12 +49,13 @@ extension FastIOClient: ProgressiveRangeReading {
             let clock = ContinuousClock.now
             counters.started(route: route)
             let outcome = transfer.perform(into: collector)
-            counters.record(route: route, newConnections: outcome.newConnections)
+            counters.record(route: route, status: outcome.countedStatus, newConnections: outcome.newConnections)
             logExchange(.get, request.target, outcome: outcome, since: clock)
             if collector.rangeIgnored && start > 0 {
                 logger.debug("server ignored Range for \(request.target); skipped \(start) bytes")
             }
             let got = collector.filled
+            counters.read(bytes: got)
             filled += got
             if got > 0 {
                 state = RetryPolicy.State()
@@ -82,6 +83,7 @@ extension FastIOClient: ProgressiveRangeReading {
                                                       jitter: Double.random(in: 0..<1))
             guard case .retry(let delay) = decision else { throw error }
             configuration.retry.record(failure, delay: delay, into: &state)
+            counters.retrying(route: route, rateLimited: failure.isRateLimit, delay: delay)
             logger.debug("retrying \(route) at \(start) in \(Int(delay * 1000)) ms after: \(error)")
             Self.sleep(seconds: delay)
         }

@@ -41,6 +41,9 @@ public final class FastIOClient: FastIOAPI, Sendable {
 
     public func resetRequestCounts() { counters.reset() }
 
+    /// Requests by route and status, retries, 429 waits, bytes read: cumulative since the start.
+    public func statistics() -> APIStatistics { counters.statistics() }
+
     // MARK: - Request execution
 
     /// Sends `request` with retries and returns the decoded payload (always an object).
@@ -97,6 +100,7 @@ public final class FastIOClient: FastIOAPI, Sendable {
                                                       elapsed: elapsed, jitter: Double.random(in: 0..<1))
             guard case .retry(let delay) = decision else { throw error }
             configuration.retry.record(failure, delay: delay, into: &state)
+            counters.retrying(route: request.route, rateLimited: failure.isRateLimit, delay: delay)
             retried = true
             logger.debug("retrying \(request.route) in \(Int(delay * 1000)) ms after: \(error)")
             Self.sleep(seconds: delay, cancellation: request.cancellation)
@@ -133,7 +137,7 @@ public final class FastIOClient: FastIOAPI, Sendable {
         let clock = ContinuousClock.now
         counters.started(route: request.route)
         let outcome = transfer.perform(into: collector)
-        counters.record(route: request.route, newConnections: outcome.newConnections)
+        counters.record(route: request.route, status: outcome.countedStatus, newConnections: outcome.newConnections)
         logExchange(request.method, request.target, outcome: outcome, since: clock)
         return evaluate(outcome, collector: collector, route: request.route)
     }

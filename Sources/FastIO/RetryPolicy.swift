@@ -37,6 +37,12 @@ public struct RetryPolicy: Sendable, Equatable {
         /// The server answered `status`; for 429, `rateLimitWait` is the seconds until its reset, if known.
         case status(Int, rateLimitWait: Double? = nil)
         case transport(TransportFailure)
+
+        /// A 429: its retry is a wait for the rate limit's reset, not a backoff.
+        public var isRateLimit: Bool {
+            if case .status(429, _) = self { return true }
+            return false
+        }
     }
 
     public enum Decision: Sendable, Equatable {
@@ -83,7 +89,7 @@ public struct RetryPolicy: Sendable, Equatable {
 
     /// Updates `state` for a retry the policy decided on.
     public func record(_ failure: Failure, delay: Double, into state: inout State) {
-        if case .status(429, _) = failure {
+        if failure.isRateLimit {
             state.rateLimitWaited += delay
         } else {
             state.errorRetries += 1

@@ -30,9 +30,13 @@ public final class FuseSession: Sendable {
     /// Kernel invalidation for the core; inert until mounted and after the session ends.
     public let notifier: FuseKernelNotifier
 
-    public init(filesystem: any FilesystemOperations, options: FuseMountOptions, logger: Logger) throws(FuseSessionError) {
+    /// With an `observer`, every call into the core is timed and reported to it (see
+    /// `FuseOperationObserver`); without one the callbacks reach `filesystem` directly.
+    public init(filesystem: any FilesystemOperations, options: FuseMountOptions, logger: Logger,
+                observer: (any FuseOperationObserver)? = nil) throws(FuseSessionError) {
         LibfuseLog.install(logger)
-        self.context = FuseBridgeContext(filesystem: filesystem, tuning: options.tuning, logger: logger)
+        let served: any FilesystemOperations = observer.map { MeasuredFilesystem(filesystem, observer: $0) } ?? filesystem
+        self.context = FuseBridgeContext(filesystem: served, tuning: options.tuning, logger: logger)
         self.options = options
         self.logger = logger
         self.notifier = FuseKernelNotifier(control: control, logger: logger)

@@ -33,13 +33,16 @@ struct ForegroundMount {
         ResourceLimits.boundMallocArenas(logger: logger)
         do {
             try MountpointPreflight.check(request.mountpoint, allowNonEmpty: request.options.allowNonEmpty, logger: logger)
-            let filesystem = try MountWiring.makeFilesystem(request, environment: ProcessInfo.processInfo.environment,
-                                                            logger: logger)
-            let session = try FuseSession(filesystem: filesystem, options: fuseOptions, logger: logger)
+            let core = try MountWiring.makeCore(request, environment: ProcessInfo.processInfo.environment,
+                                                logger: logger)
+            let metrics = try MountWiring.startMetrics(request, core: core, logger: logger)
+            defer { metrics?.stop() }
+            let session = try FuseSession(filesystem: core.filesystem, options: fuseOptions, logger: logger,
+                                          observer: metrics?.metrics)
             // Coherence: kernel invalidations go through the session; polling starts once the mount
             // is live (after FUSE init) and stops in the filesystem's destroy.
-            let coherent = filesystem as? FastIOFileSystem
-            coherent?.attach(notifier: session.notifier)
+            let coherent = core.filesystem
+            coherent.attach(notifier: session.notifier)
             try session.mount(at: request.mountpoint)
             // systemd (Type=notify) is told only by a real --foreground process, the one it started.
             let systemd = daemon ? nil : SystemdNotifier.fromEnvironment(ProcessInfo.processInfo.environment, logger: logger)
@@ -51,14 +54,14 @@ struct ForegroundMount {
                     logs.cycleLevel()
                 default:
                     logger.info("signal \(signal): unmounting")
-                    systemd?.stopping(status: coherent?.uploadQueueSummary())
+                    systemd?.stopping(status: coherent.uploadQueueSummary())
                     session.requestExit()
                 }
             }
-            let readahead = coherent?.configuration.kernelReadahead ?? MountConfiguration.defaultKernelReadahead
+            let readahead = coherent.configuration.kernelReadahead
             watchReadiness(session, readahead: readahead, logger: logger) {
-                coherent?.startCoherence()
-                systemd?.ready { coherent?.uploadQueueSummary() }
+                coherent.startCoherence()
+                systemd?.ready { coherent.uploadQueueSummary() }
             }
             try session.run()
             systemd?.stopping(status: nil)

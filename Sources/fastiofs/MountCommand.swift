@@ -1,4 +1,5 @@
 import ArgumentParser
+import FastIOFSMetrics
 import Foundation
 import FuseBridge
 import Logging
@@ -56,6 +57,10 @@ struct MountCommand: ParsableCommand {
     @Option(name: .customLong("activity-wait"), help: "Activity long-poll wait in seconds, 1-95 (default 90).")
     var activityWait: Int?
 
+    @Option(name: .customLong("metrics-addr"),
+            help: "Serve Prometheus metrics at http://HOST:PORT/metrics (off by default). PORT alone or localhost means 127.0.0.1; another address only as typed, with a warning.")
+    var metricsAddress: String?
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("unknown --log-level \(logLevel)")
@@ -68,6 +73,16 @@ struct MountCommand: ParsableCommand {
         }
         if !(1...100).contains(logKeep) { throw ValidationError("--log-keep must be 1...100") }
         do { _ = try MountOptionList(parsing: options) } catch { throw ValidationError(error.description) }
+        _ = try parsedMetricsAddress()
+    }
+
+    private func parsedMetricsAddress() throws(ValidationError) -> MetricsAddress? {
+        guard let metricsAddress else { return nil }
+        do {
+            return try MetricsAddress(parsing: metricsAddress)
+        } catch {
+            throw ValidationError("--metrics-addr: \(error)")
+        }
     }
 
     func run() throws {
@@ -87,7 +102,8 @@ struct MountCommand: ParsableCommand {
             coherentTTL: coherentTTL,
             activityWait: activityWait,
             logMaxBytes: ByteSize.parse(logMaxSize) ?? 10 << 20,
-            logKeep: logKeep)
+            logKeep: logKeep,
+            metricsAddress: try parsedMetricsAddress())
         let status = foreground
             ? ForegroundMount(request: request, readiness: ReadinessChannel.fromEnvironment(environment)).run()
             : DaemonLauncher(request: request).launch()

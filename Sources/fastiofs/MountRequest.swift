@@ -1,3 +1,4 @@
+import FastIOFSMetrics
 import FuseBridge
 
 /// Everything `fastiofs mount` was asked to do, after parsing and with every path absolute.
@@ -24,6 +25,8 @@ struct MountRequest: Sendable {
     var logMaxBytes: Int64 = 10 << 20
     /// `--log-keep`: rotated log files kept.
     var logKeep: Int = 3
+    /// `--metrics-addr`: where to serve Prometheus metrics (nil: not served).
+    var metricsAddress: MetricsAddress? = nil
 
     /// `--read-only` or `-o ro`.
     var effectiveReadOnly: Bool { readOnly || options.readOnly }
@@ -43,6 +46,7 @@ struct MountRequest: Sendable {
         if let coherentTTL { arguments += ["--coherent-ttl", String(coherentTTL)] }
         if let activityWait { arguments += ["--activity-wait", String(activityWait)] }
         arguments += ["--log-max-size", String(logMaxBytes), "--log-keep", String(logKeep)]
+        if let metricsAddress { arguments += ["--metrics-addr", metricsAddress.description] }
         return arguments
     }
 }

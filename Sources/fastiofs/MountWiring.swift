@@ -1,5 +1,6 @@
 import FastIO
 import FastIOFS
+import FastIOFSMetrics
 import Foundation
 import Logging
 
@@ -8,8 +9,15 @@ import Logging
 /// Builds the filesystem for a mount request: API URL and token from the client's resolvers, a
 /// token check (clear message for a bad token or unreachable server), then the core.
 enum MountWiring {
-    static func makeFilesystem(_ request: MountRequest, environment: [String: String],
-                               logger: Logger) throws(CommandFailure) -> any FilesystemOperations {
+    /// The client and the core of one mount; the core sends every request through this client (so
+    /// the client's counts are the mount's).
+    struct Core {
+        let client: FastIOClient
+        let filesystem: FastIOFileSystem
+    }
+
+    static func makeCore(_ request: MountRequest, environment: [String: String],
+                         logger: Logger) throws(CommandFailure) -> Core {
         let baseURL: URL
         do {
             baseURL = try FastIOEndpoint.resolve(apiURL: request.apiURL, environment: environment)
@@ -46,9 +54,21 @@ enum MountWiring {
         }
         if let wait = request.activityWait { configuration.activityWait = wait }
         do {
-            return try FastIOFileSystem(api: client, configuration: configuration, logger: logger)
+            return Core(client: client,
+                        filesystem: try FastIOFileSystem(api: client, configuration: configuration, logger: logger))
         } catch {
             throw CommandFailure("cannot open the mount: \(error)")
+        }
+    }
+
+    /// `--metrics-addr`: binds and serves before the mount exists, so a taken port fails the mount.
+    static func startMetrics(_ request: MountRequest, core: Core,
+                             logger: Logger) throws(CommandFailure) -> MetricsEndpoint? {
+        guard let address = request.metricsAddress else { return nil }
+        do {
+            return try MetricsEndpoint(address: address, client: core.client, filesystem: core.filesystem, logger: logger)
+        } catch {
+            throw CommandFailure(error.description)
         }
     }
 }

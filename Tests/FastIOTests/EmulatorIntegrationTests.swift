@@ -103,6 +103,14 @@ struct EmulatorIntegrationTests {
         #expect { try client.nodeDetails(profile, nodeID: "2aaaaaaaaaaaaaaaaaaaaaaaaaaaa") } throws: {
             ($0 as? FastIOError)?.errno == ENOENT
         }
+        // The same requests by route and status (the metrics' source): the missing node's 404 too.
+        let statistics = client.statistics()
+        #expect(statistics.requests == [
+            .init(route: "GET storage/list", status: 200): client.requestCounts()["GET storage/list"] ?? 0,
+            .init(route: "GET storage/details", status: 200): 1,
+            .init(route: "GET storage/details", status: 404): 1,
+        ], "\(statistics.requests)")
+        #expect(statistics.retries.isEmpty && statistics.rateLimitWaits.isEmpty)
     }
 
     @Test func rangedReadsEOFAndChecksum() async throws {
@@ -128,6 +136,9 @@ struct EmulatorIntegrationTests {
         }
         // Every read reused the keep-alive connection opened by the calls before the counter reset.
         #expect(client.connectionsOpened() == 0)
+        // Bytes read from the server: two whole copies, then what each probe got.
+        let probed = [0, 1, 4095, 1_048_576, Int(size) - 10].map { max(0, min(1000, Int(size) - $0)) }.reduce(0, +)
+        #expect(client.statistics().bytesRead == Int64(2 * expected.count + probed))
         // 1 MiB reads: 4 + EOF probe; 65,537-byte reads: 49 + EOF probe; 8 single reads.
         #expect(client.requestCounts() == ["GET storage/read": 5 + 50 + 8])
     }
@@ -227,6 +238,13 @@ struct EmulatorIntegrationTests {
             #expect(try !client.listFolder(profile, folderID: "root", pageSize: 100, cursor: nil).items.isEmpty)
         }
         #expect((client.requestCounts()["GET storage/list"] ?? 0) >= 10)
+        // Every 429 was followed by one wait, and every call ended in one 200.
+        let statistics = client.statistics()
+        let limited = statistics.requests[.init(route: "GET storage/list", status: 429)] ?? 0
+        #expect(statistics.requests[.init(route: "GET storage/list", status: 200)] == 10)
+        #expect(statistics.rateLimitWaits["GET storage/list"] ?? 0 == limited)
+        #expect(limited == 0 || statistics.rateLimitWaitSeconds > 0)
+        #expect(statistics.retries.isEmpty, "a 429 is a wait, not a backoff retry")
     }
 
     @Test func injectedFailuresAreRetriedForReads() async throws {
@@ -245,6 +263,11 @@ struct EmulatorIntegrationTests {
         let reads = client.requestCounts()["GET storage/read"] ?? 0
         // 25 ranges + the EOF probe; at a 30 % fault rate some were retried (P(none) ~ 1e-4).
         #expect(reads > 26, "some reads must have been retried (got \(reads) requests)")
+        let statistics = client.statistics()
+        #expect((statistics.retries["GET storage/read"] ?? 0) > 0)
+        #expect(statistics.requests.filter { $0.key.route == "GET storage/read" }.values.reduce(0, +) == reads)
+        #expect(statistics.requests.contains { $0.key.route == "GET storage/read" && $0.key.status != 200 && $0.key.status != 206 },
+                "the injected failures are counted by their status (or none): \(statistics.requests)")
     }
 
     /// Opening a file for writing takes its lock; a 503 or a reset on that POST must be retried, not

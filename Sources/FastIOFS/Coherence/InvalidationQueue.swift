@@ -19,6 +19,8 @@ public final class InvalidationQueue: Sendable {
         var stopped = false
         var inFlight = false
         var sent = 0
+        /// Handed to an attached notifier, by kind (dropped ones are not among them).
+        var delivered: [KernelInvalidation.Kind: Int] = [:]
     }
     private let state = Mutex(State())
     /// Signalled on enqueue and stop; the drain thread waits on it.
@@ -71,6 +73,13 @@ public final class InvalidationQueue: Sendable {
     /// Invalidations handed to the notifier so far.
     public var sentCount: Int { state.withLock { $0.sent } }
 
+    /// Invalidations handed to the kernel notifier so far, by kind (every kind present, 0 or more).
+    public var deliveredByKind: [KernelInvalidation.Kind: Int] {
+        state.withLock { state in
+            Dictionary(uniqueKeysWithValues: KernelInvalidation.Kind.allCases.map { ($0, state.delivered[$0] ?? 0) })
+        }
+    }
+
     /// Waits until nothing is pending or being sent (tests, benchmarks); false on timeout.
     public func waitUntilIdle(timeout: Double) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
@@ -99,7 +108,12 @@ public final class InvalidationQueue: Sendable {
                 if next.batch.isEmpty { break }
                 if let notifier = next.notifier {
                     for item in next.batch {
-                        if state.withLock({ $0.stopped }) { return }
+                        let stopped = state.withLock { state -> Bool in
+                            guard !state.stopped else { return true }
+                            state.delivered[item.kind, default: 0] += 1
+                            return false
+                        }
+                        if stopped { return }
                         logger.trace("kernel \(item)")
                         item.send(to: notifier)
                     }

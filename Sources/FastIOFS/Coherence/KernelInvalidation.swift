@@ -21,6 +21,20 @@ public enum KernelInvalidation: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// Which of the four notifications this is (the `kind` of the invalidation metric).
+    public enum Kind: String, Sendable, CaseIterable {
+        case inode, attributes, entry, delete
+    }
+
+    public var kind: Kind {
+        switch self {
+        case .inode: .inode
+        case .attributes: .attributes
+        case .entry: .entry
+        case .delete: .delete
+        }
+    }
+
     func send(to notifier: any KernelNotifier) {
         switch self {
         case .inode(let ino): notifier.invalidateInode(ino, offset: 0, length: 0)

@@ -32,6 +32,11 @@ extension WriteCoordinator {
         }
     }
 
+    /// Files and bytes uploaded so far this mount (each finished upload once).
+    func uploadTotals() -> (files: Int, bytes: Int64) {
+        registry.withLock { ($0.tally.files, $0.tally.bytes) }
+    }
+
     func statusJSON() -> String {
         let (queue, locks) = queueEntries()
         let now = clock.now()

@@ -14,11 +14,12 @@ final class MountedFilesystem: Sendable {
     let session: FuseSession
     private let finished = DispatchSemaphore(value: 0)
 
-    init(_ filesystem: any FilesystemOperations, options: FuseMountOptions = .init()) throws {
+    init(_ filesystem: any FilesystemOperations, options: FuseMountOptions = .init(),
+         observer: (any FuseOperationObserver)? = nil) throws {
         path = try Self.makeTemporaryDirectory()
         var logger = Logger(label: "FuseBridgeTests")
         logger.logLevel = .warning
-        session = try FuseSession(filesystem: filesystem, options: options, logger: logger)
+        session = try FuseSession(filesystem: filesystem, options: options, logger: logger, observer: observer)
         do {
             try session.mount(at: path)
         } catch {
