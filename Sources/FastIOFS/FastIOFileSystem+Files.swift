@@ -29,7 +29,7 @@ extension FastIOFileSystem {
     /// A new read handle of node `id`, pinned to the version and size in `metadata`.
     func addReadHandle(profileIndex: Int, id: String, metadata: NodeMetadata) -> UInt64 {
         let source = RangeStreamer.Source(api: api, profile: profiles[profileIndex].profile, nodeID: id,
-                                          versionID: metadata.version, fileSize: metadata.size)
+                                          versionID: metadata.version, fileSize: metadata.size, cache: readCache)
         return handles.add(RangeStreamer(source: source, window: makePrefetchWindow(), pool: pool, budget: budget))
     }
 
@@ -39,7 +39,7 @@ extension FastIOFileSystem {
         // The kernel starts its next readahead window before the current one is read: one stream's
         // requests spread over two windows.
         PrefetchWindow(initial: 256 << 10, maximum: configuration.maxWindow,
-                       forwardSlack: 2 * Int64(configuration.kernelReadahead))
+                       forwardSlack: 2 * Int64(configuration.kernelReadahead), alignParts: readCache != nil)
     }
 
     public func read(ino: UInt64, handle: UInt64, offset: Int64, size: Int,

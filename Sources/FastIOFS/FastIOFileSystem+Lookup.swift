@@ -34,10 +34,25 @@ extension FastIOFileSystem {
                 }
             } catch where error.errno == ENOENT {
                 // Gone or moved: the listing below decides.
+            } catch {
+                if let record = nodes.record(known.ino), mayServeStale(record, after: error) {
+                    return retainEntry(ListedEntry(name: name, identity: record.identity, metadata: record.metadata),
+                                       parent: parent, fetchedAt: nil)
+                }
+                throw error
             }
         }
         let pager = folderPager(profileIndex, folderID)
-        if let listing = try loadCompleteListing(directory: parent, pager: pager) {
+        let complete: CompleteListing?
+        do {
+            complete = try loadCompleteListing(directory: parent, pager: pager)
+        } catch {
+            if let stale = staleListedEntry(name, in: parent, after: error) {
+                return retainEntry(stale, parent: parent, fetchedAt: nil)
+            }
+            throw error
+        }
+        if let listing = complete {
             guard let entry = listing.entry(named: name) else { throw FSError(ENOENT) }
             return retainEntry(entry, parent: parent, fetchedAt: listing.fetchedAt)
         }

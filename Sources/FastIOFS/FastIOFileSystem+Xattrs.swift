@@ -12,6 +12,8 @@ extension FastIOFileSystem {
     static let requestsInFlightAttribute = "user.fastio.requests_in_flight"
     /// On the mount root: the upload queue, locks held and the last error, as JSON.
     static let statusAttribute = "user.fastio.status"
+    /// On the mount root: the read cache's directory, size, hit ratio and evictions, as JSON.
+    static let readCacheAttribute = "user.fastio.read_cache"
 
     public func getxattr(ino: UInt64, name: String) throws(FSError) -> [UInt8] {
         guard name.hasPrefix("user.fastio.") else { throw FSError(ENODATA) }
@@ -24,6 +26,26 @@ extension FastIOFileSystem {
         }
         guard let value = try extendedAttributes(ino: ino, only: name)[name] else { throw FSError(ENODATA) }
         return Array(value.utf8)
+    }
+
+    /// The read cache's state for `fastiofs status` and `fastiofs cache clear`.
+    func readCacheJSON() -> String {
+        guard let readCache else { return #"{"enabled":false}"# }
+        let stats = readCache.statistics
+        let lookups = stats.hits + stats.misses
+        let document: [String: Any] = [
+            "enabled": true, "directory": readCache.directory, "capacity_bytes": readCache.capacity,
+            "minimum_free_bytes": readCache.minimumFree, "bytes": stats.bytes, "blocks": stats.blocks,
+            "hits": stats.hits, "misses": stats.misses, "evictions": stats.evictions, "corrupt": stats.corrupt,
+            "hit_ratio": lookups == 0 ? 0 : (Double(stats.hits) / Double(lookups) * 1000).rounded() / 1000,
+            "indexed": stats.indexed,
+        ]
+        guard let data = try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys]),
+              let text = String(data: data, encoding: .utf8) else {
+            logger.warning("the read cache status could not be encoded")
+            return #"{"enabled":true,"error":"status unavailable"}"#
+        }
+        return text
     }
 
     public func listxattr(ino: UInt64) throws(FSError) -> [String] {
@@ -42,6 +64,7 @@ extension FastIOFileSystem {
         if ino == 1 {
             values[Self.statusAttribute] = writes?.statusJSON()
                 ?? #"{"locks":[],"pending_bytes":0,"pending_files":0,"queue":[],"read_only":true}"#
+            values[Self.readCacheAttribute] = readCacheJSON()
         }
         guard case .remote(let profileIndex, let id) = record.identity, id != "root" else { return values }
         values[Self.idAttribute] = id

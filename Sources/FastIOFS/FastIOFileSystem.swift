@@ -45,6 +45,8 @@ public final class FastIOFileSystem: FilesystemOperations {
     let coherence: CoherenceController
     /// The mounting user's rights per profile (what may be changed where).
     let access: AccessTable
+    /// The persistent read cache (nil: off, or `-o direct_io`, whose reads are read-once data).
+    let readCache: BlockCache?
 
     public init(api: any FastIOAPI, configuration: MountConfiguration, logger: Logger) throws(FSError) {
         self.api = api
@@ -66,6 +68,14 @@ public final class FastIOFileSystem: FilesystemOperations {
         shareNames = ShareNameDirectory(api: api, mounted: profiles)
         let accessTable = Self.makeAccessTable(api: api, profiles: profiles, logger: logger)
         access = accessTable
+        if configuration.readCacheSize > 0 && !configuration.directIO {
+            let base = configuration.cacheDirectory
+                ?? (FileManager.default.homeDirectoryForCurrentUser.path + "/.cache/fastiofs")
+            readCache = try BlockCache(directory: base + "/read", capacity: configuration.readCacheSize,
+                                       minimumFree: configuration.readCacheMinimumFree, logger: logger)
+        } else {
+            readCache = nil
+        }
 
         var children: [NodeIdentity: [ListedEntry]] = [:]
         if !isSingleLayout {
@@ -151,6 +161,7 @@ public final class FastIOFileSystem: FilesystemOperations {
     public func destroy() {
         writes?.shutdown(grace: Self.unmountUploadGrace)
         stopCoherence()
+        readCache?.stop()
         handles.closeAll()
         pool.shutdown()
     }
@@ -193,7 +204,13 @@ public final class FastIOFileSystem: FilesystemOperations {
               let refreshedAt = record.refreshedAt else { return record }
         let now = MonotonicClock.now()
         guard now - refreshedAt >= metadataTTL(for: record.identity) else { return record }
-        let node = try details(profileIndex: profileIndex, id: id)
+        let node: RemoteNode
+        do {
+            node = try details(profileIndex: profileIndex, id: id)
+        } catch {
+            if mayServeStale(record, after: error) { return record }
+            throw error
+        }
         nodes.refresh(ino, metadata: NodeMetadata(node), at: now)
         return nodes.record(ino) ?? record
     }

@@ -68,6 +68,11 @@ public struct MountConfiguration: Sendable {
     public var activityWait = 90
     /// Seconds between the starts of two polls of one profile (coalesces bursts of changes).
     public var activityMinimumInterval = 0.25
+    /// Bytes the persistent read cache (`<cache-dir>/read/`) may hold; 0 turns it off (the default
+    /// here; `fastiofs mount` sets its own default from the cache filesystem's size).
+    public var readCacheSize: Int64 = 0
+    /// Bytes the read cache leaves free on its filesystem (it evicts below that).
+    public var readCacheMinimumFree: Int64 = 1 << 30
 
     public init(layout: MountLayout = .multi(workspaces: [], shares: []), mountpoint: String,
                 readOnly: Bool = false, uid: UInt32 = getuid(), gid: UInt32 = getgid(), umask: UInt32 = 0o022,

@@ -10,7 +10,7 @@
 ///
 /// Invariants: `initial <= size <= maximum`; planned ranges are contiguous, non-empty, start at
 /// the end of what already covers the read, end at or before the file size, and each is
-/// at most `maxPart` long.
+/// at most `maxPart` long (one MiB more with `alignParts`, whose parts end on MiB boundaries).
 public struct PrefetchWindow: Sendable, Equatable {
     public enum Access: Sendable, Equatable { case first, sequential, farSeek }
 
@@ -18,6 +18,9 @@ public struct PrefetchWindow: Sendable, Equatable {
     public let maximum: Int
     public let maxPart: Int
     public let maxInFlight: Int
+    /// Every part ends on a MiB boundary (or at the target): what the read cache's blocks need, so a
+    /// sequential read stores every block it fetched.
+    public let alignParts: Bool
     static let alignment: Int64 = 1 << 20
 
     /// The current window, in bytes.
@@ -31,7 +34,8 @@ public struct PrefetchWindow: Sendable, Equatable {
     public let forwardSlack: Int64
 
     public init(initial: Int = 256 << 10, maximum: Int = 32 << 20, maxPart: Int = 8 << 20, maxInFlight: Int = 4,
-                backwardSlack: Int64 = 4 << 20, forwardSlack: Int64 = 0) {
+                backwardSlack: Int64 = 4 << 20, forwardSlack: Int64 = 0, alignParts: Bool = false) {
+        self.alignParts = alignParts
         self.initial = max(4096, initial)
         self.maximum = max(self.initial, maximum)
         self.maxPart = max(self.initial, maxPart)
@@ -67,7 +71,11 @@ public struct PrefetchWindow: Sendable, Equatable {
                      fileSize: Int64) -> [Range<Int64>] {
         let start = max(readOffset, coveredUntil)
         let needed = min(readEnd, fileSize)
-        let target = min(fileSize, readEnd + Int64(size))
+        var target = min(fileSize, readEnd + Int64(size))
+        // The window's far end on a MiB boundary too, so the next plan starts on one.
+        if alignParts, target < fileSize, target % Self.alignment != 0 {
+            target = min(fileSize, (target / Self.alignment + 1) * Self.alignment)
+        }
         guard start < target else { return [] }
         let demand = start < needed
         // Hysteresis: with the read covered, wait until less than half the window is left ahead.
@@ -83,7 +91,11 @@ public struct PrefetchWindow: Sendable, Equatable {
             // Parts end on a MiB boundary when they can: the kernel's (aligned) reads of up to 1 MiB
             // then fall within one part and are answered without joining two.
             let aligned = end / Self.alignment * Self.alignment
-            if end < target && aligned > cursor && aligned >= needed { end = aligned }
+            if end < target && aligned > cursor && aligned >= needed {
+                end = aligned
+            } else if alignParts && end < target && end % Self.alignment != 0 {
+                end = min(target, (end / Self.alignment + 1) * Self.alignment)
+            }
             ranges.append(cursor..<end)
             cursor = end
         }

@@ -24,6 +24,8 @@ final class RangeStreamer: @unchecked Sendable {
         let nodeID: String
         let versionID: String?
         let fileSize: Int64
+        /// The persistent read cache, when the mount has one (`CachedRangeRead`).
+        var cache: BlockCache? = nil
     }
 
     /// One range being fetched or fetched. All fields are guarded by the streamer's `condition`
@@ -211,13 +213,7 @@ final class RangeStreamer: @unchecked Sendable {
                 condition.unlock()
                 do {
                     try segment.fill { memory in
-                        if let progressive = source.api as? any ProgressiveRangeReading {
-                            return try progressive.read(source.profile, nodeID: source.nodeID,
-                                                        versionID: source.versionID, offset: range.lowerBound,
-                                                        into: memory) { [self] final in arrived(final, in: part) }
-                        }
-                        return try source.api.read(source.profile, nodeID: source.nodeID, versionID: source.versionID,
-                                                   offset: range.lowerBound, into: memory)
+                        try source.fetch(offset: range.lowerBound, into: memory) { [self] final in arrived(final, in: part) }
                     }
                 } catch {
                     throw FSError.from(error)
@@ -327,10 +323,7 @@ final class RangeStreamer: @unchecked Sendable {
     private func directRead(offset: Int64, end: Int64, reply: (UnsafeRawBufferPointer) -> Void) throws(FSError) {
         let segment = try SegmentBuffer(offset: offset, capacity: Int(end - offset), reservation: nil)
         do {
-            try segment.fill { memory in
-                try source.api.read(source.profile, nodeID: source.nodeID, versionID: source.versionID,
-                                    offset: offset, into: memory)
-            }
+            try segment.fill { memory in try source.fetch(offset: offset, into: memory, progress: nil) }
         } catch {
             throw FSError.from(error)
         }

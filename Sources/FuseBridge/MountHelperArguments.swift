@@ -31,7 +31,7 @@ public enum MountHelperArguments {
     /// `fastiofs mount` options that take a value, by their `-o` spelling (`_` for `-`).
     public static let valueOptions: Set<String> = [
         "api_url", "token_file", "cache_dir", "log_level", "metadata_ttl", "coherent_ttl", "activity_wait",
-        "metrics_addr", "workspace", "share",
+        "metrics_addr", "workspace", "share", "read_cache_size", "read_cache_min_free", "log_max_size", "log_keep",
     ]
     /// `fastiofs mount` flags, by their `-o` spelling.
     public static let flagOptions: Set<String> = ["read_only", "foreground"]

@@ -12,5 +12,5 @@ struct FastIOFSCommand: ParsableCommand {
             (token_file=..., cache_dir=..., read_only, ...). See docs/OPERATIONS.md.
             """,
         version: "fastiofs \(FastIOFSVersion.current)",
-        subcommands: [MountCommand.self, UnmountCommand.self, StatusCommand.self, CompletionCommand.self])
+        subcommands: [MountCommand.self, UnmountCommand.self, StatusCommand.self, CacheCommand.self, CompletionCommand.self])
 }

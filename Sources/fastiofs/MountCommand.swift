@@ -43,6 +43,14 @@ struct MountCommand: ParsableCommand {
     @Option(name: .customLong("log-keep"), help: "Rotated log files kept (default 3).")
     var logKeep: Int = 3
 
+    @Option(name: .customLong("read-cache-size"),
+            help: "Bytes of file contents kept on disk under <cache-dir>/read (K, M, G, T; default 10 % of that filesystem, at most 10G; 0 turns it off).")
+    var readCacheSize: String?
+
+    @Option(name: .customLong("read-cache-min-free"),
+            help: "Free space the read cache leaves on its filesystem (default 5 % of it, at most 1G).")
+    var readCacheMinFree: String?
+
     @Option(name: .customShort("o", allowingJoined: true),
             help: "Mount options: ro, allow_other, uid=N, gid=N, umask=OCTAL, nonempty, direct_io (reads bypass the page cache); others go to libfuse.")
     var options: [String] = []
@@ -72,6 +80,12 @@ struct MountCommand: ParsableCommand {
             throw ValidationError("--log-max-size must be a size of at least 4K (e.g. 10M)")
         }
         if !(1...100).contains(logKeep) { throw ValidationError("--log-keep must be 1...100") }
+        if let readCacheSize, ByteSize.parse(readCacheSize) == nil {
+            throw ValidationError("--read-cache-size must be a size (e.g. 2G, or 0 to turn the cache off)")
+        }
+        if let readCacheMinFree, ByteSize.parse(readCacheMinFree) == nil {
+            throw ValidationError("--read-cache-min-free must be a size (e.g. 1G)")
+        }
         do { _ = try MountOptionList(parsing: options) } catch { throw ValidationError(error.description) }
         _ = try parsedMetricsAddress()
     }
@@ -103,7 +117,9 @@ struct MountCommand: ParsableCommand {
             activityWait: activityWait,
             logMaxBytes: ByteSize.parse(logMaxSize) ?? 10 << 20,
             logKeep: logKeep,
-            metricsAddress: try parsedMetricsAddress())
+            metricsAddress: try parsedMetricsAddress(),
+            readCacheSize: readCacheSize.flatMap(ByteSize.parse),
+            readCacheMinFree: readCacheMinFree.flatMap(ByteSize.parse))
         let status = foreground
             ? ForegroundMount(request: request, readiness: ReadinessChannel.fromEnvironment(environment)).run()
             : DaemonLauncher(request: request).launch()

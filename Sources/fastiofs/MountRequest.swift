@@ -27,6 +27,10 @@ struct MountRequest: Sendable {
     var logKeep: Int = 3
     /// `--metrics-addr`: where to serve Prometheus metrics (nil: not served).
     var metricsAddress: MetricsAddress? = nil
+    /// `--read-cache-size` in bytes (nil: the default policy, `ReadCachePolicy`).
+    var readCacheSize: Int64? = nil
+    /// `--read-cache-min-free` in bytes (nil: the default policy).
+    var readCacheMinFree: Int64? = nil
 
     /// `--read-only` or `-o ro`.
     var effectiveReadOnly: Bool { readOnly || options.readOnly }
@@ -47,6 +51,8 @@ struct MountRequest: Sendable {
         if let activityWait { arguments += ["--activity-wait", String(activityWait)] }
         arguments += ["--log-max-size", String(logMaxBytes), "--log-keep", String(logKeep)]
         if let metricsAddress { arguments += ["--metrics-addr", metricsAddress.description] }
+        if let readCacheSize { arguments += ["--read-cache-size", String(readCacheSize)] }
+        if let readCacheMinFree { arguments += ["--read-cache-min-free", String(readCacheMinFree)] }
         return arguments
     }
 }

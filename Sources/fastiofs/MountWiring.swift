@@ -48,6 +48,10 @@ enum MountWiring {
         configuration.directIO = request.options.directIO
         if let ttl = request.metadataTTL { configuration.metadataTTL = ttl }
         configuration.cacheDirectory = request.cacheDirectory
+        let cacheFilesystem = ReadCachePolicy.filesystemBytes(of: request.cacheDirectory)
+        configuration.readCacheSize = request.readCacheSize ?? ReadCachePolicy.defaultSize(filesystemBytes: cacheFilesystem)
+        configuration.readCacheMinimumFree = request.readCacheMinFree
+            ?? ReadCachePolicy.defaultMinimumFree(filesystemBytes: cacheFilesystem)
         if let ttl = request.coherentTTL {
             configuration.coherentTTL = ttl
             configuration.activityPolling = ttl > 0

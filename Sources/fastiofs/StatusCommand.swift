@@ -20,8 +20,9 @@ struct StatusCommand: ParsableCommand {
         guard let document = MountStatus.read(path, wholeQueue: true) else {
             throw CommandFailure("\(path) is not a live fastiofs mount")
         }
+        let cache = MountStatus.readCache(path)
         if json {
-            print(document.jsonText())
+            print(document.jsonText(readCache: cache))
             return
         }
         print("pending uploads: \(document.pendingFiles) file(s), \(ByteCount.text(document.pendingBytes))"
@@ -43,6 +44,15 @@ struct StatusCommand: ParsableCommand {
             for item in document.unsent {
                 print("  \(item["path"] as? String ?? "?"): \(item["size"] as? Int ?? 0) bytes, \(item["reason"] as? String ?? "")")
             }
+        }
+        if let cache, cache["enabled"] as? Bool == true {
+            let ratio = (cache["hit_ratio"] as? Double ?? 0) * 100
+            print("read cache: \(ByteCount.text(cache["bytes"] as? Int ?? 0)) of \(ByteCount.text(cache["capacity_bytes"] as? Int ?? 0))"
+                  + " in \(cache["directory"] as? String ?? "?"), hit ratio \(String(format: "%.1f", ratio)) %"
+                  + " (\(cache["hits"] as? Int ?? 0) hits, \(cache["misses"] as? Int ?? 0) misses),"
+                  + " \(cache["evictions"] as? Int ?? 0) evictions, \(cache["corrupt"] as? Int ?? 0) damaged blocks dropped")
+        } else {
+            print("read cache: off")
         }
     }
 }
@@ -88,6 +98,11 @@ struct MountStatus {
                            etaSeconds: object["eta_seconds"] as? Int)
     }
 
+    /// The mount's `user.fastio.read_cache` document (nil from a mount without it).
+    static func readCache(_ mountpoint: String) -> [String: Any]? {
+        json(mountpoint, "user.fastio.read_cache") as? [String: Any]
+    }
+
     private static func json(_ mountpoint: String, _ name: String) -> Any? {
         guard let raw = ExtendedAttributeReader.read(path: mountpoint, name: name) else { return nil }
         do {
@@ -98,7 +113,9 @@ struct MountStatus {
         }
     }
 
-    func jsonText() -> String {
+    func jsonText(readCache: [String: Any]? = nil) -> String {
+        var object = self.object
+        if let readCache { object["read_cache"] = readCache }
         do {
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             return String(decoding: data, as: UTF8.self)

@@ -76,7 +76,7 @@ import Testing
         let fs = try fixture.mount()
         defer { fs.destroy() }
         _ = try listAll(fs, try resolve(fs, "workspaces/alpha").attributes.ino)
-        #expect(try fs.listxattr(ino: 1) == ["user.fastio.requests", "user.fastio.requests_in_flight", "user.fastio.status"])
+        #expect(try fs.listxattr(ino: 1) == ["user.fastio.read_cache", "user.fastio.requests", "user.fastio.requests_in_flight", "user.fastio.status"])
         let json = try fs.getxattr(ino: 1, name: "user.fastio.requests")
         let counts = try JSONSerialization.jsonObject(with: Data(json)) as? [String: Int]
         #expect(counts?["GET storage/list"] == fixture.api.count("GET storage/list"))

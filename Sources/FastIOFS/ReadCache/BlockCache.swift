@@ -1,0 +1,395 @@
+import Foundation
+import Glibc
+import Logging
+
+/// The persistent read cache: file contents in blocks of `blockSize` bytes under
+/// `<cache-dir>/read/blocks/`, each keyed by (node id, version id, block index).
+///
+/// Invariants:
+/// - a block is valid for exactly one version of one node: Fast.io gives every content change a new
+///   version id, so a block can never be served for other content (a remote change means a new key);
+/// - a block file is `data + trailer` (magic, length, XXH64 of the data), written to `tmp/` and renamed
+///   into place, so it is visible only once complete; every read checks the trailer, and a block that
+///   fails (torn by a crash, rotten) is a miss: logged, counted and deleted;
+/// - the bytes held stay under `capacity`, and the cache filesystem keeps `minimumFree` bytes free:
+///   a background thread evicts least recently used blocks (never the read path; a block being read
+///   is safe anyway: its reader holds an open descriptor);
+/// - starting costs no scan of the blocks: the index of what is on disk (for the limits) is built by
+///   the background thread, after which eviction starts (only `tmp/`, which holds nothing but writes a
+///   crash interrupted, is emptied at start);
+/// - no lock is held across file I/O; the index's lock guards only dictionary updates.
+public final class BlockCache: Sendable {
+    public static let blockSize = 1 << 20
+    static let trailerSize = 16
+    static let magic: UInt32 = 0x3143_4246   // "FBC1"
+
+    /// Which file a block belongs to.
+    public struct Key: Sendable, Hashable {
+        public let nodeID: String
+        public let versionID: String
+        public init(nodeID: String, versionID: String) { self.nodeID = nodeID; self.versionID = versionID }
+    }
+
+    public struct Statistics: Sendable, Equatable {
+        public var bytes: Int64 = 0
+        public var blocks = 0
+        public var hits = 0
+        public var misses = 0
+        public var evictions = 0
+        public var corrupt = 0
+        public var stored = 0
+        public var indexed = false
+    }
+
+    private struct Entry {
+        var size: Int64
+        /// Wall-clock seconds of the last store or hit (the file's mtime on disk).
+        var lastUse: Double
+    }
+
+    private struct State {
+        var entries: [String: Entry] = [:]
+        var statistics = Statistics()
+        var stopping = false
+        var wake = false
+    }
+
+    public let directory: String
+    public let capacity: Int64
+    public let minimumFree: Int64
+    private let blocksDirectory: String
+    private let temporaryDirectory: String
+    private let logger: Logger
+    private let state = ConditionLocked(State())
+
+    /// Opens (creating) the cache under `directory` (`<cache-dir>/read`) and starts its background
+    /// thread. `capacity` > 0.
+    public init(directory: String, capacity: Int64, minimumFree: Int64, logger: Logger) throws(FSError) {
+        self.directory = directory
+        self.capacity = max(Int64(Self.blockSize), capacity)
+        self.minimumFree = max(0, minimumFree)
+        self.logger = logger
+        blocksDirectory = directory + "/blocks"
+        temporaryDirectory = directory + "/tmp"
+        for path in [directory, blocksDirectory, temporaryDirectory] {
+            do {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw FSError(EIO, detail: "cannot create the read cache directory \(path): \(error.localizedDescription)")
+            }
+        }
+        // Before any store can start one: a write that a crash interrupted (tmp/ holds only those).
+        removeLeftovers()
+        let thread = Thread { [self] in maintain() }
+        thread.name = "fastiofs-read-cache"
+        thread.start()
+    }
+
+    /// Ends the background thread (it finishes the file it is on).
+    public func stop() {
+        state.withLock {
+            $0.stopping = true
+            $0.wake = true
+        }
+    }
+
+    public var statistics: Statistics { state.peek { $0.statistics } }
+
+    /// The byte length of block `index` of a file of `fileSize` bytes (0 past the end).
+    public static func blockLength(index: Int64, fileSize: Int64) -> Int {
+        let start = index.multipliedReportingOverflow(by: Int64(blockSize))
+        guard !start.overflow, start.partialValue < fileSize else { return 0 }
+        return Int(min(Int64(blockSize), fileSize - start.partialValue))
+    }
+
+    /// Copies block `index` of `key` into `memory` (exactly the block's length) when it is cached and
+    /// intact; false on a miss (a damaged block is dropped).
+    public func read(_ key: Key, index: Int64, into memory: UnsafeMutableRawBufferPointer) -> Bool {
+        guard memory.count > 0, let name = Self.fileName(key, index: index) else { return false }
+        let path = blockPath(name)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else {
+            noteMiss(name, known: errno != ENOENT)
+            return false
+        }
+        defer { close(fd) }
+        var st = stat()
+        let expected = memory.count + Self.trailerSize
+        guard fstat(fd, &st) == 0, Int64(st.st_size) == Int64(expected) else {
+            drop(name, path: path, reason: "size \(st.st_size), expected \(expected)")
+            return false
+        }
+        guard readFully(fd, into: memory) else {
+            drop(name, path: path, reason: "short read: \(String(cString: strerror(errno)))")
+            return false
+        }
+        var trailer = [UInt8](repeating: 0, count: Self.trailerSize)
+        let trailerRead = trailer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, Self.trailerSize, off_t(memory.count)) }
+        guard trailerRead == Self.trailerSize else {
+            drop(name, path: path, reason: "no trailer")
+            return false
+        }
+        let (magic, length, checksum) = trailer.withUnsafeBytes { raw in
+            (UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt32.self)),
+             UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4, as: UInt32.self)),
+             UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+        }
+        guard magic == Self.magic, Int(length) == memory.count,
+              BlockChecksum.xxh64(UnsafeRawBufferPointer(memory)) == checksum else {
+            drop(name, path: path, reason: "checksum mismatch")
+            return false
+        }
+        let now = Date().timeIntervalSince1970
+        let touch = state.withLock { state -> Bool in
+            state.statistics.hits += 1
+            guard var entry = state.entries[name] else { return false }
+            let stale = now - entry.lastUse > 60
+            entry.lastUse = now
+            state.entries[name] = entry
+            return stale
+        }
+        // Recency survives a remount through the file's mtime (at most once a minute per block).
+        if touch { futimens(fd, nil) }
+        return true
+    }
+
+    /// Stores block `index` of `key` (`bytes` is the whole block). Best effort: a failure (a full
+    /// disk) is logged and the block simply stays uncached.
+    public func store(_ key: Key, index: Int64, bytes: UnsafeRawBufferPointer) {
+        guard bytes.count > 0, let name = Self.fileName(key, index: index) else { return }
+        if state.peek({ $0.entries[name] != nil }) { return }
+        let temporary = temporaryDirectory + "/\(name).\(UInt64.random(in: 0...UInt64.max))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else {
+            logger.debug("read cache: cannot store a block", metadata: ["error": "\(String(cString: strerror(errno)))"])
+            return
+        }
+        var trailer = [UInt8](repeating: 0, count: Self.trailerSize)
+        trailer.withUnsafeMutableBytes { raw in
+            raw.storeBytes(of: Self.magic.littleEndian, toByteOffset: 0, as: UInt32.self)
+            raw.storeBytes(of: UInt32(bytes.count).littleEndian, toByteOffset: 4, as: UInt32.self)
+            raw.storeBytes(of: BlockChecksum.xxh64(bytes).littleEndian, toByteOffset: 8, as: UInt64.self)
+        }
+        let written = writeFully(fd, bytes) && trailer.withUnsafeBytes { writeFully(fd, $0) }
+        close(fd)
+        let bucket = blocksDirectory + "/" + Self.bucket(of: name)
+        guard written, mkdir(bucket, 0o700) == 0 || errno == EEXIST, rename(temporary, bucket + "/" + name) == 0 else {
+            logger.debug("read cache: cannot store a block", metadata: ["error": "\(String(cString: strerror(errno)))"])
+            unlink(temporary)
+            return
+        }
+        let size = Int64(bytes.count + Self.trailerSize)
+        let over = state.withLock { state -> Bool in
+            if state.entries.updateValue(Entry(size: size, lastUse: Date().timeIntervalSince1970), forKey: name) == nil {
+                state.statistics.bytes += size
+                state.statistics.blocks += 1
+            }
+            state.statistics.stored += 1
+            let over = state.statistics.bytes > capacity
+            if over { state.wake = true }
+            return over
+        }
+        if over { logger.trace("read cache over its size: evicting") }
+    }
+
+    /// True when some block of `key` is on disk (for reads while the server is unreachable).
+    public func hasBlocks(of key: Key) -> Bool {
+        guard let first = Self.fileName(key, index: 0) else { return false }
+        return access(blockPath(first), F_OK) == 0
+    }
+
+    /// Deletes every block under `directory` (`fastiofs cache clear`); a live cache notices each
+    /// missing block as a miss. Returns the bytes removed and the blocks that could not be removed.
+    public static func clear(directory: String, logger: Logger) -> (removed: Int64, failed: Int) {
+        var removed: Int64 = 0
+        var failed = 0
+        let blocks = directory + "/blocks"
+        for bucket in entries(of: blocks, logger: logger) {
+            let path = blocks + "/" + bucket
+            for name in entries(of: path, logger: logger) {
+                var st = stat()
+                if lstat(path + "/" + name, &st) == 0, unlink(path + "/" + name) == 0 {
+                    removed += Int64(st.st_size)
+                } else {
+                    failed += 1
+                    logger.warning("cannot remove a cached block", metadata: ["path": "\(path)/\(name)",
+                                                                             "error": "\(String(cString: strerror(errno)))"])
+                }
+            }
+            rmdir(path)
+        }
+        return (removed, failed)
+    }
+
+    /// The names in directory `path`; none when it does not exist, and a log line for any other failure.
+    static func entries(of path: String, logger: Logger) -> [String] {
+        do {
+            return try FileManager.default.contentsOfDirectory(atPath: path)
+        } catch CocoaError.fileReadNoSuchFile {
+            return []
+        } catch {
+            logger.warning("read cache: cannot list a directory", metadata: ["path": "\(path)", "error": "\(error)"])
+            return []
+        }
+    }
+
+    // MARK: - names
+
+    /// `<node>.<version>.<index>`; nil for ids that are not plain OpaqueIds (never a path).
+    static func fileName(_ key: Key, index: Int64) -> String? {
+        func plain(_ id: String) -> Bool {
+            !id.isEmpty && id.count <= 64 && id.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x7a).contains($0) }
+        }
+        guard plain(key.nodeID), plain(key.versionID), index >= 0 else { return nil }
+        return "\(key.nodeID).\(key.versionID).\(index)"
+    }
+
+    /// One of 256 subdirectories, by the node id (a file's blocks stay together).
+    static func bucket(of name: String) -> String {
+        let node = name.split(separator: ".").first.map(String.init) ?? name
+        var hash: UInt8 = 0
+        for byte in node.utf8 { hash = hash &* 31 &+ byte }
+        return String(format: "%02x", hash)
+    }
+
+    private func blockPath(_ name: String) -> String {
+        blocksDirectory + "/" + Self.bucket(of: name) + "/" + name
+    }
+
+    // MARK: - bookkeeping
+
+    private func noteMiss(_ name: String, known: Bool) {
+        state.withLock { state in
+            state.statistics.misses += 1
+            if let entry = state.entries.removeValue(forKey: name) {
+                state.statistics.bytes -= entry.size
+                state.statistics.blocks -= 1
+            }
+        }
+        if known { logger.debug("read cache: a block could not be opened", metadata: ["block": "\(name)"]) }
+    }
+
+    private func drop(_ name: String, path: String, reason: String) {
+        logger.warning("read cache: a damaged block was dropped", metadata: ["block": "\(name)", "why": "\(reason)"])
+        unlink(path)
+        state.withLock { state in
+            state.statistics.misses += 1
+            state.statistics.corrupt += 1
+            if let entry = state.entries.removeValue(forKey: name) {
+                state.statistics.bytes -= entry.size
+                state.statistics.blocks -= 1
+            }
+        }
+    }
+
+    // MARK: - the background thread
+
+    private func maintain() {
+        index()
+        while true {
+            let stop = state.wait(until: Date(timeIntervalSinceNow: 30)) { state -> Bool? in
+                guard state.wake else { return nil }
+                state.wake = false
+                return state.stopping
+            } ?? false
+            if stop || state.peek({ $0.stopping }) { return }
+            evict()
+        }
+    }
+
+    /// Temporary files of writes a crash interrupted.
+    private func removeLeftovers() {
+        for name in Self.entries(of: temporaryDirectory, logger: logger) {
+            unlink(temporaryDirectory + "/" + name)
+        }
+    }
+
+    /// Learns what is on disk (size and last use of every block), then evicts if over the limits.
+    private func index() {
+        var found: [String: Entry] = [:]
+        for bucket in Self.entries(of: blocksDirectory, logger: logger) {
+            if state.peek({ $0.stopping }) { return }
+            let path = blocksDirectory + "/" + bucket
+            for name in Self.entries(of: path, logger: logger) {
+                var st = stat()
+                guard lstat(path + "/" + name, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
+                found[name] = Entry(size: Int64(st.st_size),
+                                    lastUse: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
+            }
+        }
+        state.withLock { state in
+            for (name, entry) in found where state.entries[name] == nil {
+                state.entries[name] = entry
+                state.statistics.bytes += entry.size
+                state.statistics.blocks += 1
+            }
+            state.statistics.indexed = true
+        }
+        logger.info("read cache indexed", metadata: ["blocks": "\(found.count)", "directory": "\(directory)"])
+        evict()
+    }
+
+    /// Deletes least recently used blocks until under 90 % of the capacity and above the free-space floor.
+    private func evict() {
+        let free = freeBytes()
+        let (victims, target) = state.withLock { state -> ([(String, Int64)], Int64) in
+            let overCapacity = state.statistics.bytes > capacity
+            let lowSpace = free.map { $0 < minimumFree } ?? false
+            guard overCapacity || lowSpace else { return ([], 0) }
+            var goal = min(state.statistics.bytes, capacity - capacity / 10)
+            if lowSpace, let free { goal = min(goal, state.statistics.bytes - (minimumFree - free)) }
+            let ordered = state.entries.sorted { $0.value.lastUse < $1.value.lastUse }
+            var bytes = state.statistics.bytes
+            var chosen: [(String, Int64)] = []
+            for (name, entry) in ordered where bytes > max(0, goal) {
+                chosen.append((name, entry.size))
+                bytes -= entry.size
+            }
+            return (chosen, goal)
+        }
+        guard !victims.isEmpty else { return }
+        var evicted = 0
+        for (name, size) in victims {
+            if unlink(blockPath(name)) == 0 || errno == ENOENT {
+                state.withLock { state in
+                    guard state.entries.removeValue(forKey: name) != nil else { return }
+                    state.statistics.bytes -= size
+                    state.statistics.blocks -= 1
+                    state.statistics.evictions += 1
+                }
+                evicted += 1
+            }
+        }
+        logger.info("read cache: evicted least recently used blocks",
+                    metadata: ["blocks": "\(evicted)", "target_bytes": "\(max(0, target))"])
+    }
+
+    private func freeBytes() -> Int64? {
+        var fs = statvfs()
+        guard statvfs(directory, &fs) == 0 else { return nil }
+        return Int64(fs.f_bavail) * Int64(fs.f_frsize)
+    }
+
+    private func readFully(_ fd: Int32, into memory: UnsafeMutableRawBufferPointer) -> Bool {
+        var done = 0
+        while done < memory.count {
+            let count = pread(fd, memory.baseAddress! + done, memory.count - done, off_t(done))
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return false }
+            done += count
+        }
+        return true
+    }
+
+    private func writeFully(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        var done = 0
+        while done < bytes.count {
+            let count = write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return false }
+            done += count
+        }
+        return true
+    }
+}
