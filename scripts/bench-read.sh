@@ -4,7 +4,10 @@
 # with -o direct_io, which leaves the kernel page cache out):
 # cold sequential MB/s (median of 3 interleaved rounds, fresh mounts), time to first byte, `ls -l` of
 # a 10,000-entry folder cold and warm, API requests per operation, peak RSS with 4 concurrent 1 GiB
-# readers, and the read with --latency-ms 20.
+# readers, and the read with --latency-ms 20. The persistent read cache: a 1 GiB reread after a remount
+# (requests, MB/s) beside `cat` of the same file from the local disk, both with a cold page cache, and
+# fio 4 KiB random reads over that warm file after a remount, with and without the cache, at
+# --latency-ms 20. Cold reads clear the read cache first (`fastiofs cache clear`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/emulator.sh
@@ -69,6 +72,8 @@ mount_fastiofs() {
     FS_PID=$(pgrep -n -f "fastiofs mount $MNT" || true)
 }
 umount_fastiofs() { "$BIN/fastiofs" unmount "$MNT" 2>/dev/null || fusermount3 -u "$MNT"; sleep 0.5; }
+clear_read_cache() { [ -d "$W/cache/read" ] && "$BIN/fastiofs" cache clear "$W/cache" >/dev/null || true; }
+drop_page_cache() { sync; echo 3 >/proc/sys/vm/drop_caches; }
 peak_rss_mib() { awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status" 2>/dev/null || echo "?"; }
 curl_get() { curl -s -o /dev/null -w "$2" -H "Authorization: Bearer $TOKEN" "$1"; }
 
@@ -103,6 +108,7 @@ for round in $(seq 1 "$ROUNDS"); do
     RC_RUNS+=("$(seqread "$RMNT/file1.bin")")
     RC_RSS=$(peak_rss_mib "$RC_PID")
     fusermount3 -u "$RMNT"
+    clear_read_cache
     mount_fastiofs
     ls "$MNT/big" >/dev/null
     c0=$(counts "$MNT"); FS_RUNS+=("$(seqread "$MNT/big/file1.bin")"); c1=$(counts "$MNT")
@@ -111,6 +117,7 @@ for round in $(seq 1 "$ROUNDS"); do
         REREAD_MBPS=$(seqread "$MNT/big/file1.bin"); c2=$(counts "$MNT")
         REREAD_REQ=$(delta "$c1" "$c2" "total")
     fi
+    COLD_RSS=$(peak_rss_mib "$FS_PID")
     umount_fastiofs
     mount_fastiofs -o direct_io
     ls "$MNT/big" >/dev/null
@@ -147,6 +154,7 @@ LS_WARM_TOTAL=$(delta "$c1" "$c2" "total")
 umount_fastiofs
 
 echo "fastiofs, 4 concurrent 1 GiB readers..." >&2
+clear_read_cache
 mount_fastiofs
 t0=$(date +%s.%N)
 readers=""
@@ -157,11 +165,45 @@ PAR_MBPS=$(echo "4 * 1073.741824 / ($t1 - $t0)" | bc -l | xargs printf "%.0f")
 FS_RSS=$(peak_rss_mib "$FS_PID")
 umount_fastiofs
 
+echo "read cache: a 1 GiB reread after a remount, and cat from the local disk..." >&2
+clear_read_cache
+mount_fastiofs
+seqread "$MNT/big/file1.bin" >/dev/null   # fills the read cache
+umount_fastiofs
+drop_page_cache
+mount_fastiofs
+ls "$MNT/big" >/dev/null
+c0=$(counts "$MNT"); CACHED_MBPS=$(seqread "$MNT/big/file1.bin"); c1=$(counts "$MNT")
+CACHED_REQ=$(delta "$c0" "$c1" "storage/read")
+CACHED_RSS=$(peak_rss_mib "$FS_PID")
+umount_fastiofs
+drop_page_cache
+LOCAL_MBPS=$(seqread "$W/src/big/file1.bin")
+
 echo "fastiofs with --latency-ms 20 on the emulator..." >&2
 fastiofs_stop_pid "$EMU_PID"
 fastiofs_start_emulator "$BIN" "$W/data" "$TOKEN" --latency-ms 20
+clear_read_cache
 mount_fastiofs
 LAT_MBPS=$(seqread "$MNT/big/file1.bin")
+umount_fastiofs
+
+# fio 4 KiB random reads, 4 jobs, 30 s, over the warm 1 GiB file after a remount (the cache holds it
+# from the read just above), then the same without the cache (--read-cache-size 0).
+fio_iops() { fio --name=randread --filename="$1" --rw=randread --bs=4k --numjobs=4 --runtime=30 --time_based \
+    --ioengine=psync --size=1G --group_reporting --output-format=json 2>/dev/null \
+    | python3 -c 'import json,sys; print("%.0f" % json.load(sys.stdin)["jobs"][0]["read"]["iops"])'; }
+echo "fio randread over the warm file after a remount, with and without the read cache (2 x 30 s)..." >&2
+drop_page_cache
+mount_fastiofs
+ls "$MNT/big" >/dev/null
+c0=$(counts "$MNT"); FIO_CACHED=$(fio_iops "$MNT/big/file1.bin"); c1=$(counts "$MNT")
+FIO_CACHED_REQ=$(delta "$c0" "$c1" "storage/read")
+umount_fastiofs
+drop_page_cache
+mount_fastiofs --read-cache-size 0
+ls "$MNT/big" >/dev/null
+FIO_UNCACHED=$(fio_iops "$MNT/big/file1.bin")
 umount_fastiofs
 
 ratio() { echo "$1 / $2" | bc -l | xargs printf "%.2f"; }
@@ -190,4 +232,14 @@ read requests for the cold 1 GiB read (last round): $READS_1G; requests when rer
 == memory and latency ==
 4 concurrent 1 GiB readers: $PAR_MBPS MB/s aggregate, fastiofs peak RSS $FS_RSS MiB (target <= 150); rclone peak RSS (1 reader) $RC_RSS MiB
 with --latency-ms 20: $LAT_MBPS MB/s = $(ratio "$LAT_MBPS" "$FS_MBPS") of the 0 ms figure (target >= 0.5)
+fastiofs peak RSS after a cold 1 GiB read (cache filling): $COLD_RSS MiB; after the cached reread: $CACHED_RSS MiB
+
+== persistent read cache ==
+| run                                              | MB/s or IOPS | read requests |
+|--------------------------------------------------|--------------|---------------|
+| 1 GiB reread after a remount, cold page cache    | $CACHED_MBPS MB/s | $CACHED_REQ |
+| cat of the same file from the local disk, cold   | $LOCAL_MBPS MB/s | - |
+| fio randread 4 KiB x 4 jobs, cache, 20 ms server | $FIO_CACHED IOPS | $FIO_CACHED_REQ |
+| fio randread 4 KiB x 4 jobs, no cache, 20 ms     | $FIO_UNCACHED IOPS | - |
+reread / local cat: $(ratio "$CACHED_MBPS" "$LOCAL_MBPS")x (target >= 0.8, 0 requests)   fio cache / no cache: $(ratio "$FIO_CACHED" "$FIO_UNCACHED")x (target >= 10)
 TABLE

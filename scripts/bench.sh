@@ -7,13 +7,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh
 . scripts/lib/emulator.sh
-fastiofs_install_deps nginx-light rclone python3 bc
+fastiofs_install_deps nginx-light rclone python3 bc fio
 
 section="${1:-all}"
 BENCH_DIR="${FASTIOFS_BENCH_DIR:-/tmp/fastiofs-bench}"
 mkdir -p "$BENCH_DIR"
 echo "building (release)..." >&2
-swift build -c release >"$BENCH_DIR/build.log" 2>&1 || { tail -30 "$BENCH_DIR/build.log" >&2; exit 1; }
+scripts/lib/build-progress.sh -c release
 BIN=$(swift build -c release --show-bin-path)
 export BIN BENCH_DIR
 
