@@ -38,13 +38,14 @@ extension FastIOFileSystem {
         }
     }
 
-    /// True when the mounting user may change `record` itself (files: content, name, place, trash;
-    /// directories: name, place, trash).
-    func mayChange(_ record: NodeRecord) -> Bool {
+    /// True when the mounting user may change `record` itself: its content when `content` (files),
+    /// else its name, place or existence.
+    func mayChange(_ record: NodeRecord, content: Bool = true) -> Bool {
         guard case .remote(let profile, let id) = record.identity else { return record.identity.isRemote }
         guard id != "root" else { return false }
         let rights = access.rights(profile)
-        return rights.mayModify(record.metadata, caller: needsCaller(rights) ? access.caller() : .unknown)
+        return rights.mayModify(record.metadata, caller: needsCaller(rights) ? access.caller() : .unknown,
+                                content: content)
     }
 
     /// The `w` bits of `record`: a directory's say whether entries may be added in it, a file's
@@ -56,9 +57,9 @@ extension FastIOFileSystem {
         return mayChange(record)
     }
 
-    /// EACCES unless the mounting user may change `record`.
-    func requireChangeable(_ record: NodeRecord, operation: String) throws(FSError) {
-        guard writes != nil, !mayChange(record) else { return }
+    /// EACCES unless the mounting user may change `record` (its content when `content`).
+    func requireChangeable(_ record: NodeRecord, operation: String, content: Bool = true) throws(FSError) {
+        guard writes != nil, !mayChange(record, content: content) else { return }
         logger.notice("refused: the role in this workspace or share does not allow it",
                       metadata: ["operation": "\(operation)", "name": "\(record.name)"])
         throw FSError(EACCES, detail: "\(operation) of \(record.name) is not allowed by your role")
@@ -75,7 +76,7 @@ extension FastIOFileSystem {
     /// Refreshes the rights of profile `index` after its membership changed, and has the kernel drop
     /// the attributes (modes) it cached for the profile's nodes.
     func membershipChanged(profileIndex index: Int) -> [KernelInvalidation] {
-        let before = access.rights(index)
+        let before = access.known(index)
         access.forget(index)
         let after = access.rights(index)
         guard before != after else { return [] }

@@ -68,14 +68,6 @@ public final class FastIOFileSystem: FilesystemOperations {
         shareNames = ShareNameDirectory(api: api, mounted: profiles)
         let accessTable = Self.makeAccessTable(api: api, profiles: profiles, logger: logger)
         access = accessTable
-        if configuration.readCacheSize > 0 && !configuration.directIO {
-            let base = configuration.cacheDirectory
-                ?? (FileManager.default.homeDirectoryForCurrentUser.path + "/.cache/fastiofs")
-            readCache = try BlockCache(directory: base + "/read", capacity: configuration.readCacheSize,
-                                       minimumFree: configuration.readCacheMinimumFree, logger: logger)
-        } else {
-            readCache = nil
-        }
 
         var children: [NodeIdentity: [ListedEntry]] = [:]
         if !isSingleLayout {
@@ -109,6 +101,16 @@ public final class FastIOFileSystem: FilesystemOperations {
                                           invalidate: { invalidations.enqueue($0) })
         } else {
             writes = nil
+        }
+        // After the write path took the cache directory's lock: a mount refused for a directory in use
+        // never touches the other mount's read cache.
+        if configuration.readCacheSize > 0 && !configuration.directIO {
+            let base = configuration.cacheDirectory
+                ?? (FileManager.default.homeDirectoryForCurrentUser.path + "/.cache/fastiofs")
+            readCache = try BlockCache(directory: base + "/read", capacity: configuration.readCacheSize,
+                                       minimumFree: configuration.readCacheMinimumFree, logger: logger)
+        } else {
+            readCache = nil
         }
         learnAccessAtStart()
         logger.info("fastiofs core ready", metadata: [

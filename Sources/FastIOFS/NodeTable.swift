@@ -162,7 +162,6 @@ public final class NodeTable: Sendable {
         _ = state.withLock { $0.children.removeValue(forKey: ChildKey(parent: parent, name: name)) }
     }
 
-    /// Inodes of the directories of profile `profile` the node table holds (including its root).
     /// Every inode of profile `profile` (remote and pending nodes, the profile root included).
     public func inodes(profile: Int) -> [UInt64] {
         state.withLock { state in
@@ -170,6 +169,7 @@ public final class NodeTable: Sendable {
         }
     }
 
+    /// Inodes of the directories of profile `profile` the node table holds (including its root).
     public func remoteDirectories(profile: Int) -> [UInt64] {
         state.withLock { state in
             state.records.values.compactMap { record in

@@ -5,9 +5,10 @@ import FastIO
 /// The mount refuses at the call (EACCES, modes 0444/0555) what the server would refuse after `close`.
 ///
 /// Invariants: `unrestricted` whenever the server said nothing this type understands (the server then
-/// decides, as before); a right limited to `owned` nodes passes only for nodes whose creator is the
-/// caller (a node of unknown creator does not pass); notes change only through `updatenote`, which the
-/// documents make workspace-only, so notes in shares are never writable.
+/// decides, as before); a right limited to `owned` nodes refuses only a node whose creator is known and
+/// is not the caller (unknown creator or caller: the server decides); a note's content changes only
+/// through `updatenote`, which the documents make workspace-only, so note content in shares never
+/// changes (its name, place and trash follow the file rule).
 public struct ProfileAccess: Sendable, Equatable {
     public typealias Reach = ShareAccess.Reach
 
@@ -56,14 +57,15 @@ public struct ProfileAccess: Sendable, Equatable {
         kind == .directory ? createFolders : createFiles
     }
 
-    /// May the node described by `metadata` be changed (content, name, place, trash) by `caller`?
-    public func mayModify(_ metadata: NodeMetadata, caller: CreatorTag) -> Bool {
-        if metadata.isNote && !modifyNotes { return false }
+    /// May the node described by `metadata` be changed by `caller`: its content when `content`, else
+    /// its name, place or existence (rename, move, trash)?
+    public func mayModify(_ metadata: NodeMetadata, caller: CreatorTag, content: Bool = true) -> Bool {
+        if content && metadata.isNote && !modifyNotes { return false }
         let reach = metadata.kind == .directory ? modifyFolders : modifyFiles
         switch reach {
         case .all: return true
         case .none: return false
-        case .owned: return caller.isKnown && metadata.creator == caller
+        case .owned: return !metadata.creator.isKnown || !caller.isKnown || metadata.creator == caller
         }
     }
 

@@ -71,14 +71,32 @@ final class RotatingLogFile: LogLineSink {
         }
     }
 
-    /// Shifts the kept files and starts a new one; on any failure keeps writing where it was.
+    /// Shifts the kept files and starts a new one; on any failure keeps writing where it was (and
+    /// counts from zero again, so a failure is not retried at every line). When the path no longer
+    /// names the open file (deleted or moved away without SIGUSR1), a new file is started there and
+    /// nothing is shifted.
     private func rotate(_ state: inout State) {
+        var current = stat()
+        var named = stat()
+        if fstat(state.fd, &current) == 0, stat(path, &named) != 0 || named.st_ino != current.st_ino || named.st_dev != current.st_dev {
+            do {
+                let fd = try Self.open(path)
+                close(state.fd)
+                state = State(fd: fd, size: Self.size(of: fd))
+                if redirectStandardError { dup2(fd, 2) }
+            } catch {
+                Self.note("cannot start a new log file, writing on: \(error)", to: state.fd)
+                state.size = 0
+            }
+            return
+        }
         unlink("\(path).\(keep)")
         for index in stride(from: keep - 1, through: 1, by: -1) {
             rename("\(path).\(index)", "\(path).\(index + 1)")
         }
         guard rename(path, "\(path).1") == 0 else {
             Self.note("cannot rotate the log file: \(String(cString: strerror(errno)))", to: state.fd)
+            state.size = 0
             return
         }
         let fd: Int32
@@ -86,6 +104,7 @@ final class RotatingLogFile: LogLineSink {
             fd = try Self.open(path)
         } catch {
             Self.note("cannot start a new log file after rotating, writing on: \(error)", to: state.fd)
+            state.size = 0
             return
         }
         close(state.fd)

@@ -56,8 +56,9 @@ public struct ActivityBatch: Sendable, Equatable {
         refreshAll = sawUnknown || (sawBareStorage && nodeIDs.isEmpty)
     }
 
-    /// Forces a refresh of everything cached for the profile (used after polling recovers).
-    public static var everything: ActivityBatch { ActivityBatch(keys: ["storage"]) }
+    /// Forces a refresh of everything cached for the profile, the caller's rights included (used after
+    /// polling recovers: a membership change may have gone unseen).
+    public static var everything: ActivityBatch { ActivityBatch(keys: ["storage", "members"]) }
 
     public var isEmpty: Bool { nodeIDs.isEmpty && !refreshAll && !membershipChanged }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Logging
+import Synchronization
 
 /// The persistent read cache: file contents in blocks of `blockSize` bytes under
 /// `<cache-dir>/read/blocks/`, each keyed by (node id, version id, block index).
@@ -50,17 +51,35 @@ public final class BlockCache: Sendable {
     private struct State {
         var entries: [String: Entry] = [:]
         var statistics = Statistics()
+        /// Bytes stored since free space was last checked.
+        var storedSinceFreeCheck: Int64 = 0
+    }
+
+    /// What the background thread waits for.
+    private struct Signal {
         var stopping = false
         var wake = false
     }
+
+    /// Linux's O_DIRECT (`<fcntl.h>` defines it only with _GNU_SOURCE, so Swift's Glibc lacks it).
+    #if arch(arm64)
+    static let directIO: Int32 = 0o200000
+    #else
+    static let directIO: Int32 = 0o40000
+    #endif
+
+    /// Free space is checked again after this many bytes were stored (and every 30 s).
+    static let freeCheckInterval: Int64 = 32 << 20
 
     public let directory: String
     public let capacity: Int64
     public let minimumFree: Int64
     private let blocksDirectory: String
+    /// This process's own directory for blocks being written (`tmp/<pid>`).
     private let temporaryDirectory: String
     private let logger: Logger
-    private let state = ConditionLocked(State())
+    private let state = Mutex(State())
+    private let signal = ConditionLocked(Signal())
 
     /// Opens (creating) the cache under `directory` (`<cache-dir>/read`) and starts its background
     /// thread. `capacity` > 0.
@@ -70,8 +89,8 @@ public final class BlockCache: Sendable {
         self.minimumFree = max(0, minimumFree)
         self.logger = logger
         blocksDirectory = directory + "/blocks"
-        temporaryDirectory = directory + "/tmp"
-        for path in [directory, blocksDirectory, temporaryDirectory] {
+        temporaryDirectory = directory + "/tmp/\(getpid())"
+        for path in [directory, blocksDirectory, directory + "/tmp", temporaryDirectory] {
             do {
                 try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
                                                         attributes: [.posixPermissions: 0o700])
@@ -79,7 +98,8 @@ public final class BlockCache: Sendable {
                 throw FSError(EIO, detail: "cannot create the read cache directory \(path): \(error.localizedDescription)")
             }
         }
-        // Before any store can start one: a write that a crash interrupted (tmp/ holds only those).
+        // Writes a crash interrupted: the tmp/<pid> directories of processes that are gone (another
+        // live mount on this directory keeps its own).
         removeLeftovers()
         let thread = Thread { [self] in maintain() }
         thread.name = "fastiofs-read-cache"
@@ -88,13 +108,13 @@ public final class BlockCache: Sendable {
 
     /// Ends the background thread (it finishes the file it is on).
     public func stop() {
-        state.withLock {
+        signal.withLock {
             $0.stopping = true
             $0.wake = true
         }
     }
 
-    public var statistics: Statistics { state.peek { $0.statistics } }
+    public var statistics: Statistics { state.withLock { $0.statistics } }
 
     /// The byte length of block `index` of a file of `fileSize` bytes (0 past the end).
     public static func blockLength(index: Int64, fileSize: Int64) -> Int {
@@ -158,9 +178,18 @@ public final class BlockCache: Sendable {
     /// disk) is logged and the block simply stays uncached.
     public func store(_ key: Key, index: Int64, bytes: UnsafeRawBufferPointer) {
         guard bytes.count > 0, let name = Self.fileName(key, index: index) else { return }
-        if state.peek({ $0.entries[name] != nil }) { return }
+        if state.withLock({ $0.entries[name] != nil }) { return }
         let temporary = temporaryDirectory + "/\(name).\(UInt64.random(in: 0...UInt64.max))"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        // Page-aligned whole blocks go to the disk directly (O_DIRECT): filling the page cache with
+        // what was just read would cost as much memory again as the read itself. Other blocks, and
+        // filesystems without O_DIRECT, are written through the page cache.
+        let aligned = bytes.count % 4096 == 0 && Int(bitPattern: bytes.baseAddress) % 4096 == 0
+        var fd = aligned ? open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | Self.directIO, 0o600) : -1
+        let direct = fd >= 0
+        if !direct {
+            if aligned { unlink(temporary) }
+            fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        }
         guard fd >= 0 else {
             logger.debug("read cache: cannot store a block", metadata: ["error": "\(String(cString: strerror(errno)))"])
             return
@@ -171,8 +200,15 @@ public final class BlockCache: Sendable {
             raw.storeBytes(of: UInt32(bytes.count).littleEndian, toByteOffset: 4, as: UInt32.self)
             raw.storeBytes(of: BlockChecksum.xxh64(bytes).littleEndian, toByteOffset: 8, as: UInt64.self)
         }
-        let written = writeFully(fd, bytes) && trailer.withUnsafeBytes { writeFully(fd, $0) }
-        close(fd)
+        var written = writeFully(fd, bytes)
+        if direct {
+            // The 16-byte trailer cannot go through O_DIRECT: a second, buffered descriptor appends it.
+            close(fd)
+            fd = open(temporary, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW)
+            written = written && fd >= 0
+        }
+        written = written && trailer.withUnsafeBytes { writeFully(fd, $0) }
+        if fd >= 0 { close(fd) }
         let bucket = blocksDirectory + "/" + Self.bucket(of: name)
         guard written, mkdir(bucket, 0o700) == 0 || errno == EEXIST, rename(temporary, bucket + "/" + name) == 0 else {
             logger.debug("read cache: cannot store a block", metadata: ["error": "\(String(cString: strerror(errno)))"])
@@ -180,23 +216,26 @@ public final class BlockCache: Sendable {
             return
         }
         let size = Int64(bytes.count + Self.trailerSize)
-        let over = state.withLock { state -> Bool in
+        let due = state.withLock { state -> Bool in
             if state.entries.updateValue(Entry(size: size, lastUse: Date().timeIntervalSince1970), forKey: name) == nil {
                 state.statistics.bytes += size
                 state.statistics.blocks += 1
             }
             state.statistics.stored += 1
-            let over = state.statistics.bytes > capacity
-            if over { state.wake = true }
-            return over
+            state.storedSinceFreeCheck += size
+            let checkFree = state.storedSinceFreeCheck >= Self.freeCheckInterval
+            if checkFree { state.storedSinceFreeCheck = 0 }
+            return state.statistics.bytes > capacity || checkFree
         }
-        if over { logger.trace("read cache over its size: evicting") }
+        if due { signal.withLock { $0.wake = true } }
     }
 
     /// True when some block of `key` is on disk (for reads while the server is unreachable).
     public func hasBlocks(of key: Key) -> Bool {
         guard let first = Self.fileName(key, index: 0) else { return false }
-        return access(blockPath(first), F_OK) == 0
+        if access(blockPath(first), F_OK) == 0 { return true }
+        let prefix = "\(key.nodeID).\(key.versionID)."
+        return state.withLock { $0.entries.keys.contains { $0.hasPrefix(prefix) } }
     }
 
     /// Deletes every block under `directory` (`fastiofs cache clear`); a live cache notices each
@@ -288,20 +327,24 @@ public final class BlockCache: Sendable {
     private func maintain() {
         index()
         while true {
-            let stop = state.wait(until: Date(timeIntervalSinceNow: 30)) { state -> Bool? in
-                guard state.wake else { return nil }
-                state.wake = false
-                return state.stopping
+            let stop = signal.wait(until: Date(timeIntervalSinceNow: 30)) { signal -> Bool? in
+                guard signal.wake else { return nil }
+                signal.wake = false
+                return signal.stopping
             } ?? false
-            if stop || state.peek({ $0.stopping }) { return }
+            if stop || signal.peek({ $0.stopping }) { return }
             evict()
         }
     }
 
-    /// Temporary files of writes a crash interrupted.
+    /// Temporary files of writes a crash interrupted: `tmp/<pid>` of processes that no longer run.
     private func removeLeftovers() {
-        for name in Self.entries(of: temporaryDirectory, logger: logger) {
-            unlink(temporaryDirectory + "/" + name)
+        let temporary = directory + "/tmp"
+        for name in Self.entries(of: temporary, logger: logger) {
+            let path = temporary + "/" + name
+            if let pid = Int32(name), pid == getpid() || kill(pid, 0) == 0 || errno == EPERM { continue }
+            for file in Self.entries(of: path, logger: logger) { unlink(path + "/" + file) }
+            if rmdir(path) != 0 { unlink(path) }
         }
     }
 
@@ -309,7 +352,7 @@ public final class BlockCache: Sendable {
     private func index() {
         var found: [String: Entry] = [:]
         for bucket in Self.entries(of: blocksDirectory, logger: logger) {
-            if state.peek({ $0.stopping }) { return }
+            if signal.peek({ $0.stopping }) { return }
             let path = blocksDirectory + "/" + bucket
             for name in Self.entries(of: path, logger: logger) {
                 var st = stat()

@@ -46,7 +46,7 @@ extension RangeStreamer.Source {
         let rest = UnsafeMutableRawBufferPointer(rebasing: memory[cached..<Int(end - offset)])
         let got = try serverRead(offset: position, into: rest, progress: progress.map { report in { report(cached + $0) } })
         let arrivedEnd = position + Int64(got)
-        var index = (position + blockSize - 1) / blockSize
+        var index = position / blockSize + (position % blockSize == 0 ? 0 : 1)
         while true {
             let blockStart = index * blockSize
             let length = BlockCache.blockLength(index: index, fileSize: fileSize)

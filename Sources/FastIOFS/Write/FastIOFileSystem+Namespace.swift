@@ -32,7 +32,7 @@ extension FastIOFileSystem {
         let target = try folderTarget(parent)
         guard let child = try childRecord(parent: parent, name: name) else { throw FSError(ENOENT) }
         if child.metadata.kind == .directory { throw FSError(EISDIR) }
-        try requireChangeable(child, operation: "unlink")
+        try requireChangeable(child, operation: "unlink", content: false)
         try trash(child, writer: writer, in: target, name: name)
         listingRemove(name, in: parent)
     }
@@ -42,7 +42,7 @@ extension FastIOFileSystem {
         let target = try folderTarget(parent)
         guard let child = try childRecord(parent: parent, name: name) else { throw FSError(ENOENT) }
         guard child.metadata.kind == .directory else { throw FSError(ENOTDIR) }
-        try requireChangeable(child, operation: "rmdir")
+        try requireChangeable(child, operation: "rmdir", content: false)
         guard try isEmptyFolder(child) else { throw FSError(ENOTEMPTY) }
         try trash(child, writer: writer, in: target, name: name)
         listingRemove(name, in: parent)
@@ -100,7 +100,7 @@ extension FastIOFileSystem {
         let newRemoteName = try serverName(newName)
         guard let source = try childRecord(parent: parent, name: name) else { throw FSError(ENOENT) }
         if parent == newParent && name == newName { return }
-        try requireChangeable(source, operation: "rename")
+        try requireChangeable(source, operation: "rename", content: false)
         if let existing = try childRecord(parent: newParent, name: newName) {
             if flags & noReplace != 0 { throw FSError(EEXIST) }
             if existing.ino == source.ino { return }
