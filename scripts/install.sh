@@ -77,5 +77,10 @@ if [ -z "${FASTIOFS_SKIP_MAN:-}" ]; then
     rm -rf "$man"
 fi
 
+# A running systemd learns of the new unit now (not in containers without systemd).
+if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+    systemctl daemon-reload || echo "install.sh: systemctl daemon-reload failed; run it before using fastiofs@.service" >&2
+fi
+
 echo "installed fastiofs $("$PREFIX/bin/fastiofs" --version | sed 's/^fastiofs //') into $PREFIX; $HELPER -> $PREFIX/bin/fastiofs"
 echo "an /etc/fstab line:  workspace:NAME /mnt/NAME fastiofs token_file=/etc/fastiofs/token,_netdev,nofail 0 0"
