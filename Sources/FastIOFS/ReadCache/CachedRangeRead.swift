@@ -30,12 +30,16 @@ extension RangeStreamer.Source {
             if blockStart == position && blockEnd <= end {
                 guard cache.read(key, index: index, into: target) else { break }
             } else {
-                // An edge of the range cuts this block: read it whole, keep the part asked for.
-                let whole = UnsafeMutableRawBufferPointer.allocate(byteCount: length, alignment: 16)
-                defer { whole.deallocate() }
-                guard cache.read(key, index: index, into: whole) else { break }
-                let from = Int(position - blockStart)
-                target.copyMemory(from: UnsafeRawBufferPointer(rebasing: whole[from..<(from + target.count)]))
+                // An edge of the range cuts this block: read it whole (its checksum covers all of it)
+                // into a reused buffer, keep the part asked for.
+                let found = cache.withBlockBuffer { scratch -> Bool in
+                    let whole = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<length])
+                    guard cache.read(key, index: index, into: whole) else { return false }
+                    let from = Int(position - blockStart)
+                    target.copyMemory(from: UnsafeRawBufferPointer(rebasing: whole[from..<(from + target.count)]))
+                    return true
+                }
+                guard found else { break }
             }
             position = min(end, blockEnd)
             progress?(Int(position - offset))
