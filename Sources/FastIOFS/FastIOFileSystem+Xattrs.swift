@@ -40,12 +40,13 @@ extension FastIOFileSystem {
             "hit_ratio": lookups == 0 ? 0 : (Double(stats.hits) / Double(lookups) * 1000).rounded() / 1000,
             "indexed": stats.indexed,
         ]
-        guard let data = try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys]),
-              let text = String(data: data, encoding: .utf8) else {
-            logger.warning("the read cache status could not be encoded")
+        do {
+            let data = try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys])
+            return String(decoding: data, as: UTF8.self)
+        } catch {
+            logger.warning("the read cache status could not be encoded", metadata: ["error": "\(error)"])
             return #"{"enabled":true,"error":"status unavailable"}"#
         }
-        return text
     }
 
     public func listxattr(ino: UInt64) throws(FSError) -> [String] {

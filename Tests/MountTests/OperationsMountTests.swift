@@ -22,6 +22,8 @@ struct OperationsMountTests {
         return path
     }
 
+    /// Best-effort cleanup after a test that may have failed half-way (each command ends in `true`; a
+    /// shell that cannot even start leaves nothing more to do here).
     static func cleanUp(_ mountpoint: String) {
         _ = try? Shell.run("fusermount3 -u \(Shell.quote(mountpoint)) 2>/dev/null; fusermount3 -u -z \(Shell.quote(mountpoint)) 2>/dev/null; true")
         _ = try? Shell.run("pkill -KILL -f \(Shell.quote("[f]astiofs mount \(mountpoint)")); true")
@@ -41,6 +43,7 @@ struct OperationsMountTests {
         defer { emulator.stop() }
         let root = try #require(BuildProducts.packageRoot()).path
         let install = Shell.quote(root + "/scripts/install.sh")
+        // Best effort, also after a failure; the success path uninstalls again and checks it.
         defer { _ = try? Shell.run("\(install) --uninstall \(prefix)") }
         let installed = try Shell.run("\(install) \(prefix)",
                                       environment: ["FASTIOFS_INSTALL_FROM": try Self.binDirectory(), "FASTIOFS_SKIP_MAN": "1"],

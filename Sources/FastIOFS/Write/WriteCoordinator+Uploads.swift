@@ -65,15 +65,8 @@ extension WriteCoordinator {
     }
 
     func pendingTotals() -> (files: Int, bytes: Int64) {
-        var count = 0
-        var bytes: Int64 = 0
-        for file in allFiles() {
-            let machine = file.machine
-            guard machine.isPending else { continue }
-            count += 1
-            bytes += max(0, machine.size - (machine.isUploading ? machine.bytesDone : 0))
-        }
-        return (count, bytes)
+        let summary = queueSummary()
+        return (summary.files, summary.bytes)
     }
 
     // MARK: - one upload
