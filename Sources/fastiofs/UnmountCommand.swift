@@ -17,9 +17,11 @@ struct UnmountCommand: ParsableCommand {
     func run() throws {
         let path = AbsolutePath.make(mountpoint)
         let daemons = DaemonProcesses.serving(mountpoint: path)
-        guard MountTable.isMountPoint(path) else {
+        if !MountTable.isMountPoint(path) {
             if daemons.isEmpty { throw CommandFailure("\(path) is not mounted") }
-            return try wait(for: daemons, path: path)
+            // A daemon still starting up mounts within moments, and is then unmounted like any
+            // other; one already unmounted is finishing, and is waited for.
+            guard try waitUntilMountedOrExited(daemons, path: path) else { return }
         }
         // A stale mount (its daemon is gone) cannot be unmounted normally: detach it lazily.
         let stale = MountpointProbe.isStale(path)
@@ -76,6 +78,19 @@ struct UnmountCommand: ParsableCommand {
         }
         if terminal && !lastLine.isEmpty { FileHandle.standardError.write(Data("\n".utf8)) }
         return status
+    }
+
+    /// True once `path` is mounted, false once every daemon exited without it being mounted.
+    private func waitUntilMountedOrExited(_ daemons: [pid_t], path: String) throws -> Bool {
+        let deadline = Date().addingTimeInterval(60)
+        while true {
+            if MountTable.isMountPoint(path) { return true }
+            if !daemons.contains(where: ProcessState.isRunning) { return false }
+            guard Date() < deadline else {
+                throw CommandFailure("\(path) is not mounted and its daemon (pid \(daemons.map(String.init).joined(separator: ", "))) has neither mounted nor exited after 60 s")
+            }
+            usleep(100_000)
+        }
     }
 
     private func wait(for daemons: [pid_t], path: String) throws {

@@ -302,7 +302,7 @@ struct ReadPathMountTests {
 
         let holder = try ChildProcess.spawn("/bin/sh", ["-c", "exec 3<\(file); exec sleep 60"])
         defer { _ = holder.terminate(grace: 1) }
-        try await Task.sleep(for: .milliseconds(500))
+        try waitUntilHolding(holder)
         let started = ContinuousClock.now
         let refused = try Shell.run("\(fastiofs) unmount \(mount.path)", timeout: 60)
         let waited = ContinuousClock.now - started
@@ -313,12 +313,38 @@ struct ReadPathMountTests {
 
         let brief = try ChildProcess.spawn("/bin/sh", ["-c", "exec 3<\(file); exec sleep 2"])
         defer { _ = brief.terminate(grace: 1) }
+        try waitUntilHolding(brief)
         _ = holder.terminate(grace: 1)
-        try await Task.sleep(for: .milliseconds(300))
         let unmounted = try Shell.run("\(fastiofs) unmount \(mount.path)", timeout: 60)
         #expect(unmounted.status == 0, "\(unmounted.stderr)")
         #expect(unmounted.stderr.contains("busy"), "it had to wait for the brief holder: \(unmounted.stderr)")
         #expect(!MountTable.isFastIOFSMounted(at: mount.path))
+    }
+
+    /// Waits until `process` has the mounted file open as descriptor 3 (its shell ran the `exec 3<`).
+    private func waitUntilHolding(_ process: ChildProcess) throws {
+        let deadline = Date().addingTimeInterval(10)
+        while (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(process.pid)/fd/3")) == nil {
+            guard Date() < deadline, process.isRunning else { throw MountTestError("pid \(process.pid) never opened the file") }
+            usleep(10_000)
+        }
+    }
+
+    /// `fastiofs unmount` run while the daemon is still starting (every request takes 300 ms, so it
+    /// mounts about a second later): it waits for the mount, then unmounts it, and the daemon exits.
+    @Test func unmountWhileTheDaemonIsStillStartingUnmountsItOnceItIsUp() async throws {
+        try FuseAvailability.require()
+        let emulator = try await SourceTree.emulator(extraArguments: ["--latency-ms", "300"])
+        defer { emulator.stop() }
+        let mount = try MountedFastIOFS.start(emulator, arguments: ["--workspace", SourceTree.workspaceName])
+        defer { mount.unmount() }
+        #expect(!MountTable.isFastIOFSMounted(at: mount.path), "the daemon has not mounted yet")
+        let fastiofs = try BuildProducts.executable("fastiofs").path
+        let unmounted = try Shell.run("\(fastiofs) unmount \(mount.path)", timeout: 120)
+        #expect(unmounted.status == 0, "\(unmounted.stderr)\n\(mount.logTail())")
+        #expect(mount.exitStatus == 0, "the daemon exited cleanly")
+        #expect(!MountTable.isFastIOFSMounted(at: mount.path))
+        #expect(mount.logTail(200).contains("is live"), "it did mount before it was unmounted")
     }
 }
 }

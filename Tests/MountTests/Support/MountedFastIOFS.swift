@@ -34,6 +34,14 @@ final class MountedFastIOFS: @unchecked Sendable {
         return m
     }
 
+    /// Starts the daemon like `mount` and returns at once, before it has mounted.
+    static func start(_ emulator: EmulatorProcess, arguments: [String] = []) throws -> MountedFastIOFS {
+        try MountedFastIOFS(mountpoint: try EmulatorProcess.makeTempDirectory(prefix: "fastiofs-mnt"),
+                            cacheDirectory: try EmulatorProcess.makeTempDirectory(prefix: "fastiofs-cache"),
+                            apiURL: emulator.baseURL.absoluteString, token: emulator.primaryToken,
+                            arguments: arguments, environment: [:])
+    }
+
     private init(mountpoint: URL, cacheDirectory: URL, apiURL: String, token: String, arguments: [String],
                  environment: [String: String]) throws {
         self.mountpoint = mountpoint
@@ -64,16 +72,21 @@ final class MountedFastIOFS: @unchecked Sendable {
 
     var isRunning: Bool { process.isRunning }
 
+    /// The daemon's exit status once it exited (exit code, or 128 + signal), else nil.
+    var exitStatus: Int32? { process.exitStatus }
+
     /// The file the process's stdout and stderr go to.
     var logPath: String { logURL.path }
 
-    /// Waits for a FUSE mount at the mountpoint that answers statvfs (a stale mount left by a crash
-    /// answers ENOTCONN, so it does not count; mount ids are reused, so they cannot tell).
+    /// Waits until the mountpoint resolves to a live FUSE filesystem: `statfs` answers with FUSE's
+    /// magic. A stale mount left by a crash answers ENOTCONN; and once the new daemon has lazily
+    /// detached it, the bare directory answers with its own filesystem's magic, so the window between
+    /// that detach and the new mount does not count either (checking the mount table, then `statvfs`,
+    /// let that window through: the table still listed the stale mount, the bare directory answered).
     private func waitUntilMounted(timeout: TimeInterval) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            var fs = statvfs()
-            if MountTable.isFastIOFSMounted(at: mountpoint.path), statvfs(mountpoint.path, &fs) == 0 { return }
+            if MountTable.isLiveFUSEMount(mountpoint.path) { return }
             if !process.isRunning {
                 throw MountTestError("fastiofs exited (\(process.exitStatus ?? -1)) before mounting:\n\(logTail())")
             }
@@ -102,6 +115,10 @@ final class MountedFastIOFS: @unchecked Sendable {
         if process.wait(timeout: 10) == nil {
             process.send(SIGKILL)
             process.wait(timeout: 10)
+            // A daemon that mounted after the checks above leaves a stale mount when killed.
+            if MountTable.isFastIOFSMounted(at: mountpoint.path) {
+                _ = try? Shell.run("fusermount3 -u -z \(Shell.quote(mountpoint.path))", timeout: 10)
+            }
         }
     }
 
@@ -168,16 +185,41 @@ struct MountTestError: Error, CustomStringConvertible {
 enum MountTable {
     static func isFastIOFSMounted(at path: String) -> Bool { !mountIDs(at: path).isEmpty }
 
+    /// `path` resolves to a FUSE mount at `path` whose daemon answers: `statvfs` succeeds (a stale
+    /// mount answers ENOTCONN), and then the device `stat` finds there is one the mount table lists as
+    /// a FUSE mount at `path` (the bare directory under it has its own filesystem's device). Once a
+    /// stale mount has failed the first check it is never the one the second finds: it cannot come back.
+    static func isLiveFUSEMount(_ path: String) -> Bool {
+        var fs = statvfs()
+        var st = stat()
+        guard statvfs(path, &fs) == 0, stat(path, &st) == 0 else { return false }
+        return fuseDevices(at: path).contains(UInt64(st.st_dev))
+    }
+
+    /// The devices (`st_dev`, glibc's encoding of mountinfo's major:minor) of the FUSE mounts at `path`.
+    static func fuseDevices(at path: String) -> Set<UInt64> {
+        var devices: Set<UInt64> = []
+        for fields in mountinfoLines() where fuseMount(fields, at: path) {
+            let numbers = fields[2].split(separator: ":").compactMap { UInt64($0) }
+            guard numbers.count == 2 else { continue }
+            let (major, minor) = (numbers[0], numbers[1])
+            devices.insert((major & 0xfff) << 8 | (major & ~0xfff) << 32 | (minor & 0xff) | (minor & ~0xff) << 12)
+        }
+        return devices
+    }
+
     /// The mount ids of the FUSE mounts at `path` (stacked mounts, e.g. a stale one, give several).
     static func mountIDs(at path: String) -> Set<Int> {
+        Set(mountinfoLines().filter { fuseMount($0, at: path) }.compactMap { Int($0[0]) })
+    }
+
+    private static func mountinfoLines() -> [[Substring]] {
         guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return [] }
-        var ids: Set<Int> = []
-        for line in text.split(separator: "\n") {
-            let fields = line.split(separator: " ")
-            guard fields.count > 5, let dash = fields.firstIndex(of: "-"), dash + 1 < fields.count else { continue }
-            let mnt = fields[4].replacingOccurrences(of: "\\040", with: " ")
-            if mnt == path && fields[dash + 1].hasPrefix("fuse"), let id = Int(fields[0]) { ids.insert(id) }
-        }
-        return ids
+        return text.split(separator: "\n").map { $0.split(separator: " ") }
+    }
+
+    private static func fuseMount(_ fields: [Substring], at path: String) -> Bool {
+        guard fields.count > 5, let dash = fields.firstIndex(of: "-"), dash + 1 < fields.count else { return false }
+        return fields[4].replacingOccurrences(of: "\\040", with: " ") == path && fields[dash + 1].hasPrefix("fuse")
     }
 }
