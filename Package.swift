@@ -92,3 +92,23 @@ let package = Package(
                     swiftSettings: strict),
     ]
 )
+
+// `scripts/fuzz.sh`: libFuzzer targets, declared only when FASTIOFS_FUZZ is set. They have no `main`
+// (libFuzzer's comes with `-sanitize=fuzzer`), so they link only in that build.
+if Context.environment["FASTIOFS_FUZZ"] != nil {
+    let fuzzTargets: [(name: String, directory: String, dependencies: [Target.Dependency])] = [
+        ("FuzzEnvelope", "Envelope", ["FastIO"]),
+        ("FuzzNode", "Node", ["FastIO", "FastIOFS"]),
+        ("FuzzTimestamp", "Timestamp", ["FastIO", "FastIOFS"]),
+        ("FuzzRateLimit", "RateLimit", ["FastIO"]),
+        ("FuzzPosixNames", "PosixNames", ["FastIOFS"]),
+        ("FuzzMultipart", "Multipart", ["FastIOEmulator"]),
+        ("FuzzByteRange", "ByteRange", ["FastIOEmulator"]),
+    ]
+    for target in fuzzTargets {
+        package.targets.append(.executableTarget(
+            name: target.name, dependencies: target.dependencies, path: "Tests/Fuzz/\(target.directory)",
+            swiftSettings: strict + [.unsafeFlags(["-parse-as-library", "-import-objc-header",
+                                                   Context.packageDirectory + "/Tests/Fuzz/FuzzDriver.h"])]))
+    }
+}
