@@ -71,4 +71,95 @@ import Testing
             #expect(try readBytes(fs, ino: ino, handle: opened.handle, offset: offset, size: 128 << 10).isEmpty)
         }
     }
+
+    // MARK: - pagination without progress
+
+    /// A mounted fixture with `docs` resolved and its listing left uncached, and `docs`' listing faulted.
+    func faultedDocs(_ pattern: ListingFault.Pattern) throws -> (Fixture, FastIOFileSystem, UInt64, Int) {
+        let fixture = Fixture()
+        let fs = try fixture.mount()
+        let docs = try resolve(fs, "workspaces/alpha/docs").attributes.ino
+        guard case .remote(let profileIndex, _) = fs.nodes.record(docs)!.identity else { fatalError("docs is remote") }
+        fixture.api.listingFault.set(pattern, folderID: fixture.docsID)
+        return (fixture, fs, docs, profileIndex)
+    }
+
+    static let sameEntry = RemoteNode(id: "2000000000000000000000000000dup", name: "dup", type: .file, parentID: "x",
+                                      size: 1, modified: Date(timeIntervalSince1970: 1_700_000_000), version: "3v")
+
+    @Test(arguments: [ListingFault.Pattern.emptyPagesWithCursors, .repeatedCursor(items: [sameEntry])])
+    func readdirOfAnEndlessListingEndsInEIO(_ pattern: ListingFault.Pattern) throws {
+        let (fixture, fs, docs, _) = try faultedDocs(pattern)
+        defer { fs.destroy() }
+        #expect(throws: FSError(EIO)) { try listAll(fs, docs) }
+        #expect(fixture.api.listingFault.served(fixture.docsID) <= PagingProgress.maximumEmptyPages)
+    }
+
+    @Test(arguments: [ListingFault.Pattern.emptyPagesWithCursors, .repeatedCursor(items: [sameEntry])])
+    func lookupInAnEndlessListingEndsInEIO(_ pattern: ListingFault.Pattern) throws {
+        let (fixture, fs, docs, _) = try faultedDocs(pattern)
+        defer { fs.destroy() }
+        #expect(throws: FSError(EIO)) { try fs.lookup(parent: docs, name: "dup") }
+        #expect(fixture.api.listingFault.served(fixture.docsID) <= PagingProgress.maximumEmptyPages)
+    }
+
+    @Test(arguments: [ListingFault.Pattern.emptyPagesWithCursors, .repeatedCursor(items: [sameEntry])])
+    func refreshOfAnEndlessListingStopsAndForgetsTheListing(_ pattern: ListingFault.Pattern) throws {
+        let (fixture, fs, docs, profileIndex) = try faultedDocs(pattern)
+        defer { fs.destroy() }
+        _ = fs.refreshDirectory(docs, profileIndex: profileIndex)
+        #expect(fixture.api.listingFault.served(fixture.docsID) <= PagingProgress.maximumEmptyPages)
+        #expect(fs.listings.fresh(docs, now: MonotonicClock.now()) == nil)
+    }
+
+    @Test(arguments: [ListingFault.Pattern.emptyPagesWithCursors, .repeatedCursor(items: [sameEntry])])
+    func theUploadersNameCheckInAnEndlessListingEndsInEIO(_ pattern: ListingFault.Pattern) throws {
+        let (fixture, fs, _, _) = try faultedDocs(pattern)
+        defer { fs.destroy() }
+        let writes = try #require(fs.writes)
+        #expect { try writes.existingChild(fixture.alpha, folderID: fixture.docsID, name: "a.txt") }
+            throws: { FSError.from($0).errno == EIO }
+        #expect(fixture.api.listingFault.served(fixture.docsID) <= PagingProgress.maximumEmptyPages)
+    }
+
+    @Test func aPageThatFailedIsAskedForAgainNotServedFromThePageBefore() throws {
+        let fixture = Fixture()
+        for index in 0..<600 {
+            fixture.api.addFile(fixture.alpha, parent: fixture.docsID, name: String(format: "f%04d", index), bytes: [1])
+        }
+        let fs = try fixture.mount()
+        defer { fs.destroy() }
+        let docs = try resolve(fs, "workspaces/alpha/docs").attributes.ino
+        let handle = try fs.opendir(ino: docs)
+        defer { fs.releasedir(ino: docs, handle: handle) }
+        fixture.api.listingFault.failNextLaterPage(folderID: fixture.docsID)
+        var names: [String] = []
+        #expect(throws: FSError(EIO)) {
+            try fs.readdir(ino: docs, handle: handle, offset: 0, plus: false) { entry, _ in names.append(entry.name); return true }
+        }
+        #expect(names.count == 2 + 500)  // the dots and the first page
+        try fs.readdir(ino: docs, handle: handle, offset: Int64(names.count), plus: false) { entry, _ in
+            names.append(entry.name)
+            return true
+        }
+        #expect(names.count == 2 + 602)
+        #expect(Set(names).count == names.count)
+    }
+
+    @Test func progressNeedsANewCursorAndGivesUpOnTheThirdEmptyPage() throws {
+        var progress = PagingProgress()
+        try progress.admit(itemCount: 0, nextCursor: "a")
+        try progress.admit(itemCount: 0, nextCursor: "b")
+        #expect(throws: FSError(EIO)) { try progress.admit(itemCount: 0, nextCursor: "c") }
+        var filled = PagingProgress()
+        try filled.admit(itemCount: 0, nextCursor: "a")
+        try filled.admit(itemCount: 0, nextCursor: "b")
+        try filled.admit(itemCount: 5, nextCursor: "c")  // an entry resets the run
+        try filled.admit(itemCount: 0, nextCursor: "d")
+        try filled.admit(itemCount: 1, nextCursor: nil)  // the last page
+        var cycle = PagingProgress()
+        try cycle.admit(itemCount: 1, nextCursor: "a")
+        try cycle.admit(itemCount: 1, nextCursor: "b")
+        #expect(throws: FSError(EIO)) { try cycle.admit(itemCount: 1, nextCursor: "a") }
+    }
 }

@@ -107,4 +107,18 @@ struct HostileValueTests {
         // Never a range past Int64.max.
         #expect(server.requests.allSatisfy { $0.headers["range"]?.hasSuffix("-9223372036854775806") ?? true })
     }
+
+    @Test func discoveryPagesThatRepeatEndInEIO() throws {
+        let page = #"{"result":true,"workspaces":[{"id":"1","folder_name":"w1"},{"id":"2","folder_name":"w2"}],"#
+            + #""pagination":{"total":9999,"limit":2,"offset":0,"has_more":true}}"#
+        let server = try TestHTTPServer { _ in .json(page) }
+        defer { server.stop() }
+        var configuration = fastTestConfiguration()
+        configuration.discoveryPageSize = 2
+        let log = CapturedLog()
+        let client = FastIOClient(baseURL: server.baseURL, token: "t", logger: log.logger(), configuration: configuration)
+        #expect { try client.listWorkspaces() } throws: { ($0 as? FastIOError)?.errno == EIO }
+        #expect(client.requestCounts()["GET workspaces/all"] == 2)
+        #expect(log.all.contains { $0.hasPrefix("warning") && $0.contains("workspaces/all") })
+    }
 }
