@@ -4,21 +4,68 @@ import Foundation
 ///
 /// Accepted: `2026-05-18 19:26:25 UTC` (real nodes), `2026-07-23 19:29:17.959200 UTC` (activity),
 /// `2025-01-15T10:30:00Z` and `2025-01-28T10:00:00+00:00` (docs), `2023-01-15 10:30:00` (no zone:
-/// UTC), and Unix epoch seconds as a number or digit string. Invariant: returns nil rather than a
-/// wrong date for anything else.
+/// UTC), and Unix epoch seconds as a number or digit string. Invariants: returns nil rather than a
+/// wrong date for anything else; every date returned lies within `earliest...latest` (a time outside
+/// is clamped to the nearer bound, and `read` says so), so no later conversion can overflow.
 public enum APITimestamp {
-    public static func parse(_ value: JSONValue?) -> Date? {
-        switch value {
-        case .string(let text)?: return parse(text)
-        case .number(let text)?: return Double(text).map { Date(timeIntervalSince1970: $0) }
-        default: return nil
+    /// 0001-01-01T00:00:00Z, the earliest time taken from the server.
+    public static let earliest = Date(timeIntervalSince1970: earliestSeconds)
+    /// 9999-12-31T23:59:59Z, the latest time taken from the server.
+    public static let latest = Date(timeIntervalSince1970: latestSeconds)
+    static let earliestSeconds = -62_135_596_800.0
+    static let latestSeconds = 253_402_300_799.0
+
+    /// What one timestamp field of an answer held.
+    public enum Reading: Sendable, Equatable {
+        /// Missing, null or an empty string.
+        case absent
+        /// Not a timestamp (the value, as a log shows it).
+        case unreadable(String)
+        case valid(Date)
+        /// Outside `earliest...latest`: the nearer bound, and the value as sent.
+        case clamped(Date, from: String)
+
+        /// The date to use: valid or clamped.
+        public var date: Date? {
+            switch self {
+            case .valid(let date), .clamped(let date, _): return date
+            case .absent, .unreadable: return nil
+            }
         }
     }
 
-    public static func parse(_ text: String) -> Date? {
+    public static func read(_ value: JSONValue?) -> Reading {
+        switch value {
+        case nil, .null?:
+            return .absent
+        case .string(let text)? where text.isEmpty:
+            return .absent
+        case .string(let text)?:
+            return checked(seconds(text), value!)
+        case .number(let text)?:
+            return checked(Double(text), value!)
+        case let other?:
+            return .unreadable(NodeDecoding.describe(other))
+        }
+    }
+
+    public static func parse(_ value: JSONValue?) -> Date? { read(value).date }
+
+    public static func parse(_ text: String) -> Date? { checked(seconds(text), .string(text)).date }
+
+    /// `seconds` since the epoch as a reading: non-finite is unreadable, out of range is clamped.
+    private static func checked(_ seconds: Double?, _ value: JSONValue) -> Reading {
+        guard let seconds, seconds.isFinite else { return .unreadable(NodeDecoding.describe(value)) }
+        if seconds < earliestSeconds { return .clamped(earliest, from: NodeDecoding.describe(value)) }
+        if seconds > latestSeconds { return .clamped(latest, from: NodeDecoding.describe(value)) }
+        return .valid(Date(timeIntervalSince1970: seconds))
+    }
+
+    /// Seconds since the epoch of `text`, unchecked; nil when it is no timestamp.
+    private static func seconds(_ text: String) -> Double? {
         let s = Array(text.utf8)
         if !s.isEmpty, s.allSatisfy({ isDigit($0) || $0 == UInt8(ascii: ".") }) {
-            return Double(text).map { Date(timeIntervalSince1970: $0) }
+            return Double(text)
         }
         var i = 0
         guard let year = digits(s, &i, 4), expect(s, &i, "-"), let month = digits(s, &i, 2), expect(s, &i, "-"),
@@ -56,12 +103,11 @@ public enum APITimestamp {
     }
 
     private static func make(_ y: Int, _ mo: Int, _ d: Int, _ h: Int, _ mi: Int, _ s: Int, _ frac: Double,
-                             _ offset: Int) -> Date? {
+                             _ offset: Int) -> Double? {
         guard (1...12).contains(mo), (1...31).contains(d), (0...23).contains(h), (0...59).contains(mi),
               (0...60).contains(s) else { return nil }
         let days = daysFromCivil(y, mo, d)
-        let seconds = Double(days * 86_400 + h * 3600 + mi * 60 + s - offset) + frac
-        return Date(timeIntervalSince1970: seconds)
+        return Double(days * 86_400 + h * 3600 + mi * 60 + s - offset) + frac
     }
 
     /// Howard Hinnant's days_from_civil: days since 1970-01-01 in the proleptic Gregorian calendar.

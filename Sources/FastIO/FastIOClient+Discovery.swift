@@ -39,12 +39,14 @@ extension FastIOClient {
 
     /// Follows `limit`/`offset` pages until `pagination.has_more` is false (or, without a
     /// pagination object, until a short page). Entries the user can only join (`user_status`
-    /// `invited`/`available`) are left out: their storage is not readable yet.
+    /// `invited`/`available`) are left out: their storage is not readable yet. Pages that make no
+    /// progress (every id on them seen before) or never end (`maximumDiscoveryPages`) end in EIO, logged.
     func listAllPages(path: String, route: String, key: String) throws -> [JSONValue] {
         let limit = max(1, configuration.discoveryPageSize)
         var all: [JSONValue] = []
+        var seen: Set<String> = []
         var offset = 0
-        for _ in 0..<10_000 {
+        for page in 1... {
             let payload = try call(APIRequest(.get, path, route: route,
                                               query: [("limit", String(limit)), ("offset", String(offset))]))
             let items = payload[key]?.arrayValue ?? payload[key]?.objectValue.map { Array($0.values) } ?? []
@@ -54,10 +56,25 @@ extension FastIOClient {
             })
             let hasMore = payload["pagination"]?["has_more"]?.boolValue ?? (items.count >= limit)
             guard hasMore, !items.isEmpty else { break }
+            let ids = items.compactMap { $0["id"]?.stringValue }
+            let newIDs = ids.filter { seen.insert($0).inserted }.count
+            var stall: String?
+            if !ids.isEmpty && newIDs == 0 {
+                stall = "page \(page) (offset \(offset)) repeats entries already listed"
+            } else if page >= Self.maximumDiscoveryPages {
+                stall = "the listing did not end within \(Self.maximumDiscoveryPages) pages"
+            }
+            if let stall {
+                logger.warning("\(route) ended with EIO: \(stall)")
+                throw FastIOError(kind: .invalidResponse, message: stall, route: route)
+            }
             offset += items.count
         }
         return all
     }
+
+    /// Discovery pages followed at most (at 500 a page, 5,000,000 workspaces or shares).
+    static let maximumDiscoveryPages = 10_000
 }
 
 extension FastIOClient: WorkspaceRoleDiscovering {

@@ -22,7 +22,11 @@ extension FastIOClient: ProgressiveRangeReading {
         guard offset >= 0 else {
             throw FastIOError(kind: .configuration, message: "negative read offset", route: route, errno: EINVAL)
         }
-        guard buffer.count > 0 else { return 0 }
+        // No byte of any file lies at or past Int64.max: a range reaching there is cut, so its end
+        // (`offset + count - 1`) never overflows whatever offset the caller passes.
+        guard buffer.count > 0, offset < Int64.max else { return 0 }
+        let room = Int64.max - offset
+        let buffer = Int64(buffer.count) <= room ? buffer : UnsafeMutableRawBufferPointer(rebasing: buffer[0..<Int(room)])
         var query: [(String, String)] = []
         if let versionID, !versionID.isEmpty { query.append(("version_id", OpaqueID.canonical(versionID))) }
         let request = APIRequest(.get, "\(profile.pathPrefix)/storage/\(Self.nodeSegment(nodeID))/read/",

@@ -15,10 +15,14 @@ extension FastIOClient: CancellableActivityPolling {
         var items: [RemoteNode] = []
         items.reserveCapacity(rawItems.count)
         for raw in rawItems {
-            if let node = RemoteNode(json: raw) {
+            switch RemoteNode.decode(raw) {
+            case .usable(let node, let adjustments):
+                if !adjustments.isEmpty {
+                    logger.warning("listing entry \(node.id) in \(profile) folder \(folderID): \(adjustments.joined(separator: "; "))")
+                }
                 items.append(node)
-            } else {
-                logger.warning("skipping a listing entry without id or name in \(profile) folder \(folderID)")
+            case .rejected(let id, let reason):
+                logger.warning("skipping listing entry \(id ?? "without an id") in \(profile) folder \(folderID): \(reason)")
             }
         }
         let pagination = payload["pagination"]
@@ -31,11 +35,21 @@ extension FastIOClient: CancellableActivityPolling {
         let route = "GET storage/details"
         let payload = try call(APIRequest(.get, "\(profile.pathPrefix)/storage/\(Self.nodeSegment(nodeID))/details/",
                                           route: route))
-        let json = payload["node"] ?? payload["nodes"]?.arrayValue?.first ?? payload
-        guard let node = RemoteNode(json: json) else {
-            throw FastIOError(kind: .invalidResponse, message: "node details without id or name", route: route)
+        return try decodedNode(payload["node"] ?? payload["nodes"]?.arrayValue?.first ?? payload, route: route)
+    }
+
+    /// The node a single-node answer carries: its clamps and drops logged, a rejected node an error (EIO).
+    func decodedNode(_ json: JSONValue, route: String) throws -> RemoteNode {
+        switch RemoteNode.decode(json) {
+        case .usable(let node, let adjustments):
+            if !adjustments.isEmpty {
+                logger.warning("\(route): node \(node.id): \(adjustments.joined(separator: "; "))")
+            }
+            return node
+        case .rejected(let id, let reason):
+            throw FastIOError(kind: .invalidResponse, message: "unusable node \(id ?? "without an id"): \(reason)",
+                              route: route)
         }
-        return node
     }
 
     public func pollActivity(profileID: String, wait: Int, lastActivity: String?) throws -> ActivityPoll {

@@ -9,10 +9,7 @@ extension FastIOClient: FastIOWriteAPI {
 
     /// The node in a mutation's answer (`node`, `note`, or the payload itself).
     func node(in payload: JSONValue, route: String) throws -> RemoteNode {
-        guard let node = RemoteNode(json: payload["node"] ?? payload["note"] ?? payload) else {
-            throw FastIOError(kind: .invalidResponse, message: "answer carries no node", route: route)
-        }
-        return node
+        try decodedNode(payload["node"] ?? payload["note"] ?? payload, route: route)
     }
 
     public func createFolder(_ profile: StorageProfile, parentID: String, name: String) throws -> RemoteNode {

@@ -2,14 +2,18 @@
 /// `x-ve-limit-expires` (absolute Unix epoch seconds of the reset), or the legacy
 /// `X-Rate-Limit-Available`/`-Max`/`-Expiry`; `Retry-After` (seconds) as a last resort.
 ///
-/// Invariant: header names are matched case-insensitively (callers pass lowercased names);
-/// unparseable values read as absent.
+/// Invariants: header names are matched case-insensitively (callers pass lowercased names);
+/// unparseable values read as absent, and so do values out of range: a time that is not finite
+/// (`NaN`, `inf`), a count that is not a whole number in `0...maximumCount`. Parsing never traps.
 public struct RateLimitHeaders: Sendable, Equatable {
     public var available: Int?
     public var maximum: Int?
     /// Epoch seconds at which the bucket resets.
     public var resetsAt: Double?
     public var retryAfter: Double?
+
+    /// The largest `available`/`maximum` taken from a header (far above any real bucket).
+    public static let maximumCount = 1_000_000_000_000
 
     public init(available: Int? = nil, maximum: Int? = nil, resetsAt: Double? = nil, retryAfter: Double? = nil) {
         self.available = available
@@ -22,12 +26,20 @@ public struct RateLimitHeaders: Sendable, Equatable {
     public init(headers: [String: String]) {
         func number(_ names: String...) -> Double? {
             for name in names {
-                if let raw = headers[name], let value = Double(raw.trimmingWhitespace()) { return value }
+                if let raw = headers[name], let value = Double(raw.trimmingWhitespace()), value.isFinite { return value }
             }
             return nil
         }
-        available = number("x-ve-limit-avail", "x-rate-limit-available").map { Int($0) }
-        maximum = number("x-ve-limit-max", "x-rate-limit-max").map { Int($0) }
+        func count(_ names: String...) -> Int? {
+            for name in names {
+                guard let raw = headers[name], let value = Double(raw.trimmingWhitespace()) else { continue }
+                guard value >= 0, value <= Double(Self.maximumCount), value.rounded(.down) == value else { return nil }
+                return Int(value)
+            }
+            return nil
+        }
+        available = count("x-ve-limit-avail", "x-rate-limit-available")
+        maximum = count("x-ve-limit-max", "x-rate-limit-max")
         resetsAt = number("x-ve-limit-expires", "x-rate-limit-expiry")
         retryAfter = number("retry-after")
     }

@@ -1,10 +1,25 @@
+import Foundation
+
 extension RemoteNode {
     /// Decodes a node object leniently: ids canonicalized, numbers accepted as strings, both
-    /// timestamp spellings, `parent` or `parent_id`, unknown types read as files.
-    /// Returns nil only when `id` or `name` is missing.
+    /// timestamp spellings, `parent` or `parent_id`, unknown types read as files. Nil when the entry
+    /// cannot be used (`decode` says why).
     public init?(json: JSONValue) {
-        guard let rawID = json["id"]?.stringValue, !rawID.isEmpty,
-              let name = json["name"]?.stringValue else { return nil }
+        guard case .usable(let node, _) = Self.decode(json) else { return nil }
+        self = node
+    }
+
+    /// Decodes a node object, checking every value where it enters: an entry without `id` or `name`,
+    /// or a file or note whose `size` is not a byte count (`0...Int64.max`), is rejected; a broken
+    /// `size` of a folder or link (which show no size) is dropped; a time that is not a timestamp is
+    /// dropped and one outside `APITimestamp.earliest...latest` clamped. Each drop or clamp is named in
+    /// `adjustments`.
+    public static func decode(_ json: JSONValue) -> NodeDecoding {
+        guard let rawID = json["id"]?.stringValue, !rawID.isEmpty else {
+            return .rejected(id: nil, reason: "no id")
+        }
+        let id = OpaqueID.canonical(rawID)
+        guard let name = json["name"]?.stringValue else { return .rejected(id: id, reason: "no name") }
         let typeText = json["type"]?.stringValue?.lowercased() ?? "file"
         let type: NodeType
         switch typeText {
@@ -13,6 +28,31 @@ extension RemoteNode {
         case "link": type = .link
         default: type = .file
         }
+        var adjustments: [String] = []
+        var size: Int64 = 0
+        switch json["size"] {
+        case nil, .null?, .string("")?:
+            break
+        case let raw?:
+            if let bytes = raw.int64Value, bytes >= 0 {
+                size = bytes
+            } else if type == .file || type == .note {
+                return .rejected(id: id, reason: "size \(NodeDecoding.describe(raw)) is not a byte count")
+            } else {
+                adjustments.append("size \(NodeDecoding.describe(raw)) ignored")
+            }
+        }
+        func time(_ field: String, _ value: JSONValue?) -> Date? {
+            let reading = APITimestamp.read(value)
+            switch reading {
+            case .absent, .valid: break
+            case .unreadable(let text): adjustments.append("\(field) \(text) is no time, ignored")
+            case .clamped(let date, let text): adjustments.append("\(field) \(text) out of range, taken as \(date)")
+            }
+            return reading.date
+        }
+        let created = time("created", json["created"])
+        let modified = time("modified", json["modified"] ?? json["updated"])
         let parentRaw = json["parent"]?.stringValue ?? json["parent_id"]?.stringValue ?? "root"
         var linkTarget: String?
         if type == .link {
@@ -20,14 +60,14 @@ extension RemoteNode {
                 ?? json["share_id"]?.stringValue ?? json["link"]?["target_id"]?.stringValue
                 ?? json["share"]?.stringValue ?? json["share"]?["id"]?.stringValue
         }
-        self.init(
-            id: OpaqueID.canonical(rawID),
+        let node = RemoteNode(
+            id: id,
             name: name,
             type: type,
             parentID: parentRaw.isEmpty ? "root" : OpaqueID.canonical(parentRaw),
-            size: json["size"]?.int64Value ?? 0,
-            created: APITimestamp.parse(json["created"]),
-            modified: APITimestamp.parse(json["modified"] ?? json["updated"]),
+            size: size,
+            created: created,
+            modified: modified,
             version: json["version"]?.stringValue.flatMap { $0.isEmpty ? nil : OpaqueID.canonical($0) },
             hash: json["hash"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
             hashAlgo: json["hash_algo"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
@@ -35,6 +75,7 @@ extension RemoteNode {
             linkTargetID: linkTarget.map { OpaqueID.canonical($0) },
             locked: json["locked"]?.boolValue ?? false,
             creator: json["origin"]?["creator"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 })
+        return .usable(node, adjustments: adjustments)
     }
 }
 

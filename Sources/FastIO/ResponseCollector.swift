@@ -7,8 +7,11 @@ import Foundation
 /// Two modes: `buffered` keeps the body (JSON calls); `ranged` copies a `/read/` body straight into
 /// the caller's buffer: a 206 must start at the requested offset, a 200 (server ignored `Range`) is
 /// skipped up to the offset, and anything beyond the buffer stops the transfer. Non-2xx bodies are
-/// kept (bounded) for error decoding, never written into the caller's buffer.
-/// Invariant: at most `destination.count` bytes are ever written to the destination, from its start.
+/// kept for error decoding, never written into the caller's buffer.
+/// Invariants: at most `destination.count` bytes are ever written to the destination, from its start;
+/// every body has a total cap, and going past it stops the transfer with a `rejection` (an EIO for the
+/// caller): a 2xx JSON body `limit` bytes, a non-2xx body `errorBodyLimit` (64 KiB) in both modes, a
+/// ranged body the bytes asked for (after the skipped offset of a 200 that ignored `Range`).
 final class ResponseCollector {
     enum Mode {
         case buffered(limit: Int)
@@ -50,16 +53,20 @@ final class ResponseCollector {
         case .undecided, .reject:
             return 0
         case .keep:
-            guard case .buffered(let limit) = mode, body.count + bytes.count <= limit else {
-                rejection = "response body too large"
+            guard body.count + bytes.count <= keepLimit else {
+                rejection = "response body over \(Self.describe(bytes: keepLimit))"
                 phase = .reject
                 return 0
             }
             body.append(contentsOf: bytes)
             return bytes.count
         case .errorBody:
-            let room = max(0, Self.errorBodyLimit - body.count)
-            body.append(contentsOf: bytes.prefix(room))
+            guard body.count + bytes.count <= Self.errorBodyLimit else {
+                rejection = "error answer (HTTP \(status)) with a body over 64 KiB"
+                phase = .reject
+                return 0
+            }
+            body.append(contentsOf: bytes)
             return bytes.count
         case .skipThenCopy:
             var remaining = bytes
@@ -75,6 +82,12 @@ final class ResponseCollector {
             let consumed = copyIntoDestination(bytes)
             return consumed == bytes.count ? bytes.count : 0
         }
+    }
+
+    /// The cap of a kept (2xx, buffered) body.
+    private var keepLimit: Int {
+        if case .buffered(let limit) = mode { return limit }
+        return 0
     }
 
     /// Called with one header line (`Name: value\r\n` or a status line).
@@ -133,6 +146,11 @@ final class ResponseCollector {
         }
         if take < bytes.count { stoppedWhenFull = true }
         return take
+    }
+
+    /// `67108864` -> `64 MiB`, for messages.
+    static func describe(bytes: Int) -> String {
+        bytes % (1 << 20) == 0 ? "\(bytes >> 20) MiB" : (bytes % 1024 == 0 ? "\(bytes >> 10) KiB" : "\(bytes) bytes")
     }
 
     /// `bytes 100-199/1000` -> 100.

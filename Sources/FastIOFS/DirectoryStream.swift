@@ -7,8 +7,9 @@ import Synchronization
 /// may not list yet (the pager's additions, as of the listing's start); the entries of a listing that
 /// completes with at most `collectLimit` entries are handed to `onComplete` once with the start time
 /// (to fill the listing cache); a fixed source (synthetic directory or a cached complete listing)
-/// never makes a request. Thread-safe (requests run under the handle's
-/// own lock, so one handle never fetches the same page twice at once).
+/// never makes a request; a listing that makes no progress ends in EIO (`FolderWalk`), and a page
+/// that failed is asked for again by the next read of an index it holds. Thread-safe (requests run
+/// under the handle's own lock, so one handle never fetches the same page twice at once).
 final class DirectoryStream: Sendable {
     enum Source: Sendable {
         case fixed([ListedEntry])
@@ -17,12 +18,10 @@ final class DirectoryStream: Sendable {
     private struct State {
         var pageStart = 0
         var page: [ListedEntry] = []
-        var nextCursor: String?
-        var started = false
+        /// The listing being read (nil before the first page).
+        var walk: FolderWalk?
         var exhausted = false
         var collected: [ListedEntry]? = []
-        /// When the first page's request started.
-        var listedAt: Double?
     }
     let directory: UInt64
     let parent: UInt64
@@ -44,7 +43,6 @@ final class DirectoryStream: Sendable {
         var initial = State()
         if case .fixed(let entries) = source {
             initial.page = entries
-            initial.started = true
             initial.exhausted = true
             initial.collected = nil
         }
@@ -58,13 +56,16 @@ final class DirectoryStream: Sendable {
         }
         var completed: (entries: [ListedEntry], listedAt: Double)?
         let found: ListedEntry? = try state.withLock { (state: inout State) throws(FSError) -> ListedEntry? in
-            if !state.started || index < state.pageStart {
+            if state.walk == nil || index < state.pageStart {
                 state = State()
-                try Self.load(pager, cursor: nil, into: &state, limit: collectLimit, completed: &completed)
+                state.walk = FolderWalk(pager)
             }
             while index >= state.pageStart + state.page.count && !state.exhausted {
+                // The page read is left behind before the next is asked for: should that fail, a
+                // retry asks for it again rather than serving the old page at the new indices.
                 state.pageStart += state.page.count
-                try Self.load(pager, cursor: state.nextCursor, into: &state, limit: collectLimit, completed: &completed)
+                state.page = []
+                try Self.load(pager, into: &state, limit: collectLimit, completed: &completed)
             }
             let offset = index - state.pageStart
             return offset >= 0 && offset < state.page.count ? state.page[offset] : nil
@@ -73,14 +74,13 @@ final class DirectoryStream: Sendable {
         return found
     }
 
-    private static func load(_ pager: FolderPager, cursor: String?, into state: inout State, limit: Int,
+    private static func load(_ pager: FolderPager, into state: inout State, limit: Int,
                              completed: inout (entries: [ListedEntry], listedAt: Double)?) throws(FSError) {
-        let page = try pager.page(cursor: cursor)
-        let listedAt = state.listedAt ?? page.listedAt
-        state.listedAt = listedAt
-        state.started = true
+        guard let page = try state.walk?.next(), let listedAt = state.walk?.listedAt else {
+            state.exhausted = true
+            return
+        }
         state.page = page.entries
-        state.nextCursor = page.nextCursor
         state.exhausted = page.nextCursor == nil
         if state.collected != nil {
             // The cache gets the server's pages; its store adds the local entries as they are then.

@@ -42,7 +42,7 @@ extension FastIOFileSystem {
     /// Pages of a server folder as this mount must see them (its local changes applied).
     func folderPager(_ profileIndex: Int, _ folderID: String) -> FolderPager {
         FolderPager(api: api, profile: profiles[profileIndex].profile, profileIndex: profileIndex, folderID: folderID,
-                    overlay: writes?.overlay)
+                    overlay: writes?.overlay, logger: logger)
     }
 
     /// Offsets are entry indices: 0 is `.`, 1 is `..`, then the server's entries; each entry carries

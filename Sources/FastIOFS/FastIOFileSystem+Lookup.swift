@@ -57,19 +57,13 @@ extension FastIOFileSystem {
             return retainEntry(entry, parent: parent, fetchedAt: listing.fetchedAt)
         }
         // Too big to cache: scan it page by page until the name turns up.
-        var cursor: String?
-        var listedAt: Double?
-        var pages = 0
-        repeat {
-            let page = try pager.page(cursor: cursor)
-            listedAt = listedAt ?? page.listedAt
+        var walk = FolderWalk(pager)
+        while let page = try walk.next() {
             if let entry = page.entries.first(where: { $0.name == name }) {
                 return retainEntry(entry, parent: parent, fetchedAt: nil)
             }
-            cursor = page.nextCursor
-            pages += 1
-        } while cursor != nil && pages < FolderPager.maximumPages
-        if let entry = pager.additions(listedAt: listedAt ?? MonotonicClock.now()).first(where: { $0.name == name }) {
+        }
+        if let entry = pager.additions(listedAt: walk.listedAt ?? MonotonicClock.now()).first(where: { $0.name == name }) {
             return retainEntry(entry, parent: parent, fetchedAt: nil)
         }
         throw FSError(ENOENT)
@@ -83,19 +77,12 @@ extension FastIOFileSystem {
                 return cached
             }
             var entries: [ListedEntry] = []
-            var cursor: String?
-            var listedAt: Double?
-            var pages = 0
-            repeat {
-                let page = try pager.page(cursor: cursor)
-                listedAt = listedAt ?? page.listedAt
+            var walk = FolderWalk(pager)
+            while let page = try walk.next() {
                 entries.append(contentsOf: page.entries)
                 if entries.count > listings.maxEntriesPerListing { return nil }
-                cursor = page.nextCursor
-                pages += 1
-            } while cursor != nil && pages < FolderPager.maximumPages
-            guard cursor == nil else { return nil }
-            let started = listedAt ?? MonotonicClock.now()
+            }
+            let started = walk.listedAt ?? MonotonicClock.now()
             return Self.storeListing(CompleteListing(entries: entries, fetchedAt: started), for: directory, pager: pager,
                                      listings: listings, nodes: nodes)
         }

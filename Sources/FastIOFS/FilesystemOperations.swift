@@ -16,14 +16,21 @@ public struct FSError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 /// A point in time with nanoseconds, as `struct stat` wants it.
+///
+/// Invariant: made from a `Date`, never traps: seconds past `Int`'s range saturate at `Int.max`/`Int.min`
+/// (nanoseconds 0), NaN is the epoch, and `nanoseconds` is in `0..<1_000_000_000`.
 public struct FSTime: Sendable, Equatable {
     public var seconds: Int
     public var nanoseconds: Int
     public init(seconds: Int, nanoseconds: Int = 0) { self.seconds = seconds; self.nanoseconds = nanoseconds }
     public init(_ date: Date) {
         let t = date.timeIntervalSince1970
-        let s = t.rounded(.down)
-        self.init(seconds: Int(s), nanoseconds: Int((t - s) * 1_000_000_000))
+        guard !t.isNaN else { self.init(seconds: 0); return }
+        let whole = t.rounded(.down)
+        // Double(Int.max) is 2^63, one past Int.max; Double(Int.min) is exactly Int.min.
+        guard whole < Double(Int.max) else { self.init(seconds: .max); return }
+        guard whole >= Double(Int.min) else { self.init(seconds: .min); return }
+        self.init(seconds: Int(whole), nanoseconds: min(999_999_999, Int((t - whole) * 1_000_000_000)))
     }
 }
 

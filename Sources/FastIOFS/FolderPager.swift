@@ -1,4 +1,5 @@
 import FastIO
+import Logging
 
 /// Fetches one folder's listing page by page (keyset cursor), converting items to `ListedEntry`,
 /// and shows each page as the mount sees the folder: corrected by the local overlay (what this
@@ -6,16 +7,17 @@ import FastIO
 ///
 /// Invariants: one call = one `listFolder` request; errors arrive as `FSError`; a page's
 /// `listedAt` is the monotonic second its request started; `complete` of the concatenated pages
-/// adds what this mount put in the folder, so pages and complete listings agree.
+/// adds what this mount put in the folder, so pages and complete listings agree. Whole listings go
+/// through a `FolderWalk`, which ends one that makes no progress.
 struct FolderPager: Sendable {
     static let pageSize = 500
-    /// A folder listed past this many pages is treated as endless (a server that never stops).
-    static let maximumPages = 10_000
 
     struct Page: Sendable {
         let entries: [ListedEntry]
         let nextCursor: String?
         let listedAt: Double
+        /// Entries the server sent (before the overlay's corrections): what paging progress counts.
+        let serverItemCount: Int
     }
 
     let api: any FastIOAPI
@@ -24,6 +26,7 @@ struct FolderPager: Sendable {
     let folderID: String
     /// This mount's local changes (nil on a read-only mount: there are none).
     var overlay: LocalOverlay?
+    let logger: Logger
 
     func page(cursor: String?) throws(FSError) -> Page {
         let listedAt = MonotonicClock.now()
@@ -35,7 +38,7 @@ struct FolderPager: Sendable {
         }
         let entries = page.items.compactMap { ListedEntry($0, profile: profileIndex) }
         return Page(entries: view?.correct(entries, listedAt: listedAt) ?? entries, nextCursor: page.nextCursor,
-                    listedAt: listedAt)
+                    listedAt: listedAt, serverItemCount: page.items.count)
     }
 
     /// What this mount put in the folder that a listing started at `listedAt` may lack.

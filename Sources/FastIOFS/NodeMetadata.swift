@@ -1,4 +1,5 @@
 import FastIO
+import Foundation
 
 /// The few facts about a node the filesystem keeps per inode (kept small: a folder of 100,000 entries
 /// puts 100,000 of these in memory). Hash and MIME type are not kept; xattrs fetch them on demand.
@@ -25,7 +26,8 @@ public struct NodeMetadata: Sendable, Equatable {
     }
 
     /// From an API node: notes are regular files, links are symlinks; mtime is `modified`, else
-    /// `created`, else the epoch.
+    /// `created`, else the epoch, and within `APITimestamp.earliest...latest` (the client decodes
+    /// times that way; a node made elsewhere is held to it too). A negative size reads as 0.
     public init(_ node: RemoteNode) {
         let kind: Kind
         switch node.type {
@@ -35,7 +37,7 @@ public struct NodeMetadata: Sendable, Equatable {
         }
         let date = node.modified ?? node.created
         self.init(kind: kind, size: kind == .file ? max(0, node.size) : 0,
-                  mtime: date.map(FSTime.init) ?? FSTime(seconds: 0),
+                  mtime: date.map { FSTime(min(max($0, APITimestamp.earliest), APITimestamp.latest)) } ?? FSTime(seconds: 0),
                   version: kind == .file ? node.version : nil,
                   linkTargetID: kind == .symlink ? node.linkTargetID : nil,
                   isNote: node.type == .note, creator: CreatorTag(node.creator))

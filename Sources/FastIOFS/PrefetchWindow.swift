@@ -10,7 +10,8 @@
 ///
 /// Invariants: `initial <= size <= maximum`; planned ranges are contiguous, non-empty, start at
 /// the end of what already covers the read, end at or before the file size, and each is
-/// at most `maxPart` long (one MiB more with `alignParts`, whose parts end on MiB boundaries).
+/// at most `maxPart` long (one MiB more with `alignParts`, whose parts end on MiB boundaries); offsets
+/// and sizes up to `Int64.max` never overflow (sums saturate).
 public struct PrefetchWindow: Sendable, Equatable {
     public enum Access: Sendable, Equatable { case first, sequential, farSeek }
 
@@ -48,12 +49,12 @@ public struct PrefetchWindow: Sendable, Equatable {
 
     /// Classifies the read of `length` bytes at `offset` and adapts the window.
     public mutating func observe(offset: Int64, length: Int) -> Access {
-        let end = offset + Int64(length)
+        let end = offset.saturatingAdd(Int64(length))
         guard let frontier = readFrontier else {
             readFrontier = end
             return .first
         }
-        if offset >= frontier - backwardSlack && offset <= frontier + max(Int64(size), forwardSlack) {
+        if offset >= frontier.saturatingAdd(-backwardSlack) && offset <= frontier.saturatingAdd(max(Int64(size), forwardSlack)) {
             size = min(maximum, size * 2)
             readFrontier = max(frontier, end)
             return .sequential
@@ -71,10 +72,10 @@ public struct PrefetchWindow: Sendable, Equatable {
                      fileSize: Int64) -> [Range<Int64>] {
         let start = max(readOffset, coveredUntil)
         let needed = min(readEnd, fileSize)
-        var target = min(fileSize, readEnd + Int64(size))
+        var target = min(fileSize, readEnd.saturatingAdd(Int64(size)))
         // The window's far end on a MiB boundary too, so the next plan starts on one.
         if alignParts, target < fileSize, target % Self.alignment != 0 {
-            target = min(fileSize, (target / Self.alignment + 1) * Self.alignment)
+            target = min(fileSize, target.nextMultiple(of: Self.alignment))
         }
         guard start < target else { return [] }
         let demand = start < needed
@@ -85,7 +86,7 @@ public struct PrefetchWindow: Sendable, Equatable {
         var ranges: [Range<Int64>] = []
         var cursor = start
         while cursor < target && (cursor < needed || ranges.count < slots) {
-            var end = min(target, cursor + partSize)
+            var end = min(target, cursor.saturatingAdd(partSize))
             // A small tail joins this part rather than costing a request of its own.
             if target - end < partSize / 4 && target - cursor <= Int64(maxPart) { end = target }
             // Parts end on a MiB boundary when they can: the kernel's (aligned) reads of up to 1 MiB
@@ -94,7 +95,7 @@ public struct PrefetchWindow: Sendable, Equatable {
             if end < target && aligned > cursor && aligned >= needed {
                 end = aligned
             } else if alignParts && end < target && end % Self.alignment != 0 {
-                end = min(target, (end / Self.alignment + 1) * Self.alignment)
+                end = min(target, end.nextMultiple(of: Self.alignment))
             }
             ranges.append(cursor..<end)
             cursor = end

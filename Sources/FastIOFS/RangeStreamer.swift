@@ -70,7 +70,8 @@ final class RangeStreamer: @unchecked Sendable {
     /// Reads up to `size` bytes at `offset` and hands them to `reply` exactly once (short only at EOF).
     func read(offset: Int64, size: Int, reply: (UnsafeRawBufferPointer) -> Void) throws(FSError) {
         guard offset >= 0 else { throw FSError(EINVAL) }
-        let end = min(offset + Int64(max(0, size)), source.fileSize)
+        // A read near Int64.max (the kernel's offset, a size the server announced) must not overflow.
+        let end = min(offset.saturatingAdd(Int64(max(0, size))), source.fileSize)
         guard offset < end else {
             reply(UnsafeRawBufferPointer(start: nil, count: 0))
             return

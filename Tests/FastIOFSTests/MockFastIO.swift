@@ -37,6 +37,8 @@ final class MockFastIO: FastIOAPI, RequestCounting, Sendable {
     let writes = MockWriteState()
     /// Holds single-call uploads after placement, when a test asks for it.
     let placementHold = PlacementHold()
+    /// Folders whose listing misbehaves like a broken server's.
+    let listingFault = ListingFault()
 
     // MARK: - fixture building
 
@@ -176,6 +178,8 @@ final class MockFastIO: FastIOAPI, RequestCounting, Sendable {
 
     func listFolder(_ profile: StorageProfile, folderID: String, pageSize: Int, cursor: String?) throws -> FolderPage {
         counted("GET storage/list")
+        if listingFault.shouldFail(folderID, cursor: cursor) { throw MockError(errno: EIO) }
+        if let faulted = listingFault.page(folderID) { return faulted }
         return try state.withLock { state throws -> FolderPage in
             guard let tree = state.trees[profile.id] else { throw MockError(errno: ENOENT) }
             guard folderID == "root" || tree.nodes[folderID]?.type == .folder else { throw MockError(errno: ENOENT) }

@@ -148,27 +148,20 @@ extension FastIOFileSystem {
         let believed = believedEntries(of: directory)
         let pager = folderPager(profileIndex, folderID)
         var entries: [ListedEntry] = []
-        var cursor: String?
-        var listedAt: Double?
-        var pages = 0
+        var walk = FolderWalk(pager)
         do {
-            repeat {
-                let page = try pager.page(cursor: cursor)
-                listedAt = listedAt ?? page.listedAt
+            while let page = try walk.next() {
                 entries += page.entries
                 if entries.count > listings.maxEntriesPerListing { return expireDirectory(directory) }
-                cursor = page.nextCursor
-                pages += 1
-            } while cursor != nil && pages < FolderPager.maximumPages
+            }
         } catch {
             logger.debug("refresh of \(profiles[profileIndex].profile) folder \(folderID) failed: \(error)")
             return expireDirectory(directory)
         }
-        guard cursor == nil else { return expireDirectory(directory) }
         // What this mount changed there and the server may not show yet (files still spooled, names
         // renamed or deleted moments ago) is applied where the listing is stored, under the cache's
         // lock, so a change made while this listing was fetched is not lost.
-        let started = listedAt ?? MonotonicClock.now()
+        let started = walk.listedAt ?? MonotonicClock.now()
         entries = Self.storeListing(CompleteListing(entries: entries, fetchedAt: started), for: directory, pager: pager,
                                     listings: listings, nodes: nodes).entries
         let diff = ListingDiff(old: believed, new: entries)

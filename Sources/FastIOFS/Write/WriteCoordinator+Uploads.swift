@@ -235,16 +235,22 @@ extension WriteCoordinator {
         }
     }
 
-    /// The server's child `name` of `folderID`, as the server lists it (no overlay).
-    private func existingChild(_ profile: StorageProfile, folderID: String, name: String) throws -> RemoteNode? {
+    /// The server's child `name` of `folderID`, as the server lists it (no overlay). A listing that
+    /// makes no progress (`PagingProgress`) ends in EIO, logged.
+    func existingChild(_ profile: StorageProfile, folderID: String, name: String) throws -> RemoteNode? {
+        var progress = PagingProgress()
         var cursor: String?
-        var pages = 0
         repeat {
             let page = try api.listFolder(profile, folderID: folderID, pageSize: FolderPager.pageSize, cursor: cursor)
             if let found = page.items.first(where: { $0.name == name }) { return found }
+            do {
+                try progress.admit(itemCount: page.items.count, nextCursor: page.nextCursor)
+            } catch {
+                logger.warning("listing of \(profile) folder \(folderID) ended with EIO: \(error.detail ?? "no progress")")
+                throw error
+            }
             cursor = page.nextCursor
-            pages += 1
-        } while cursor != nil && pages < FolderPager.maximumPages
+        } while cursor != nil
         return nil
     }
 }
