@@ -1,0 +1,125 @@
+import EmulatorHarness
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Input fastiofs must not trust: link target ids and names from the server, and what sits in the
+/// cache directory (its owner and mode, the journal records in it).
+extension MountSuites {
+@Suite(.timeLimit(.minutes(6)))
+struct HostileInputMountTests {
+    /// `path` (absolute) with `.`, `..` and repeated slashes resolved lexically, as the kernel walks a
+    /// symlink's target (no symlinks inside the mount but the one being checked).
+    static func lexical(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/") {
+            switch part {
+            case ".": continue
+            case "..": _ = parts.popLast()
+            default: parts.append(part)
+            }
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+
+    static func readlink(_ path: String) throws -> String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let count = Glibc.readlink(path, &buffer, buffer.count - 1)
+        guard count >= 0 else { throw SyscallError(errno: errno, call: "readlink \(path)") }
+        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Creates a link node to a new folder share named `shareName` in `parent`; returns the link's name.
+    static func link(_ emulator: EmulatorProcess, _ workspace: Fixtures.Workspace, parent: String,
+                     to folder: String, shareName: String) async throws -> (name: String, shareID: String) {
+        let f = Fixtures(emulator.api)
+        let share = try await f.createFolderShare(workspace: workspace.id, folderNodeId: folder, customName: shareName,
+                                                  title: "to-" + shareName)
+        let link = try f.expectOK(await emulator.api.post(workspace.context.node(parent, "addlink"),
+                                                          form: ["type": "share", "share": share.id]))
+        return (try #require(link.payload["node"]["name"].string), share.id)
+    }
+
+    /// Changes the emulator's stored data behind its back (a server answer no real server gives).
+    static func sql(_ emulator: EmulatorProcess, _ statement: String) throws {
+        let database = emulator.dataDirectory.appendingPathComponent("meta.sqlite").path
+        let result = try Shell.run("sqlite3 -cmd '.timeout 10000' \(Shell.quote(database)) \(Shell.quote(statement))")
+        guard result.status == 0 else { throw MountTestError("sqlite3 failed: \(result.stderr)") }
+    }
+
+    @Test func linkTargetIDsWithSlashesOrDotsNeverPointOutOfTheMount() async throws {
+        try FuseAvailability.require()
+        let emulator = try await EmulatorProcess.start()
+        defer { emulator.stop() }
+        let f = Fixtures(emulator.api)
+        let ws = try await f.createWorkspace(folderName: "hostile-links")
+        var links: [(name: String, shareID: String)] = []
+        for name in ["dots", "slash", "good"] {
+            let folder = try await f.createFolder(ws.context, name: name)
+            links.append(try await Self.link(emulator, ws, parent: "root", to: folder, shareName: "hostile-" + name))
+        }
+        let hostile = ["../../../../../../../../../../etc", links[2].shareID + "/../../../../../../../../../../tmp"]
+        for (link, target) in zip(links, hostile) {
+            try Self.sql(emulator, "UPDATE nodes SET target_id = '\(target)' WHERE type = 'link' AND target_id = '\(link.shareID)'")
+        }
+
+        let mount = try MountedFastIOFS.mount(emulator, arguments: ["--read-only"])
+        defer { mount.unmount() }
+        let directory = mount.path + "/workspaces/hostile-links"
+        for (link, target) in zip(links, hostile) {
+            let path = directory + "/" + link.name
+            #expect(try POSIX.lstat(path).st_mode & S_IFMT == S_IFLNK, "\(link.name) is still shown as a link")
+            do {
+                let shown = try Self.readlink(path)
+                Issue.record("the link with target id \(target) reads as \(shown), which resolves to \(Self.lexical(directory + "/" + shown))")
+            } catch let error as SyscallError {
+                #expect(error.errno == EIO, "\(error)")
+            }
+        }
+        // The good one still reads and resolves into the share.
+        let good = directory + "/" + links[2].name
+        #expect(try Self.readlink(good) == "../../shares/hostile-good")
+        #expect(try POSIX.stat(good).st_ino == POSIX.stat(mount.path + "/shares/hostile-good").st_ino)
+        #expect(try String(contentsOfFile: mount.logPath, encoding: .utf8).contains("no valid share id as its target"),
+                "the refused target is logged")
+    }
+
+    @Test func linkTargetsFollowRenamesOfTheFolderHoldingThem() async throws {
+        try FuseAvailability.require()
+        let emulator = try await EmulatorProcess.start()
+        defer { emulator.stop() }
+        let f = Fixtures(emulator.api)
+        let ws = try await f.createWorkspace(folderName: "moving-links")
+        let shared = try await f.createFolder(ws.context, name: "shared")
+        _ = try await f.uploadSingle(ws.context, parent: shared, name: "inside.txt", data: Data("inside\n".utf8))
+        let a = try await f.createFolder(ws.context, name: "a")
+        let x = try await f.createFolder(ws.context, name: "x")
+        _ = try await f.createFolder(ws.context, parent: x, name: "y")
+        let link = try await Self.link(emulator, ws, parent: a, to: shared, shareName: "moving-share")
+
+        let mount = try MountedFastIOFS.mount(emulator)
+        defer { mount.unmount() }
+        let root = mount.path
+        let workspace = root + "/workspaces/moving-links"
+        let shareRoot = try POSIX.stat(root + "/shares/moving-share").st_ino
+        func expectResolves(_ folder: String, _ comment: Comment) throws {
+            let path = workspace + "/" + folder + "/" + link.name
+            let target = try Self.readlink(path)
+            #expect(Self.lexical(workspace + "/" + folder + "/" + target) == root + "/shares/moving-share",
+                    "\(comment): \(folder)/\(link.name) -> \(target)")
+            #expect(try POSIX.stat(path).st_ino == shareRoot, comment)
+            #expect(try POSIX.readAll(path + "/inside.txt") == Array("inside\n".utf8), comment)
+        }
+        try expectResolves("a", "before any rename")
+        #expect(rename(workspace + "/a", workspace + "/x/y/a") == 0, "errno \(errno)")
+        try expectResolves("x/y/a", "moved two levels deeper")
+        #expect(rename(workspace + "/x/y/a", workspace + "/b") == 0, "errno \(errno)")
+        try expectResolves("b", "moved back up and renamed")
+        #expect(rename(workspace + "/x", workspace + "/z") == 0, "errno \(errno)")
+        #expect(rename(workspace + "/b", workspace + "/z/y/b") == 0, "errno \(errno)")
+        try expectResolves("z/y/b", "into a renamed folder")
+    }
+}
+}
