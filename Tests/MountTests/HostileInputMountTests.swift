@@ -121,5 +121,36 @@ struct HostileInputMountTests {
         #expect(rename(workspace + "/b", workspace + "/z/y/b") == 0, "errno \(errno)")
         try expectResolves("z/y/b", "into a renamed folder")
     }
+
+    /// A server name whose POSIX form is longer than NAME_MAX (each `／` is escaped to six bytes; the
+    /// kernel itself refuses more than 1024 and used to fail the whole listing with EIO) is left out
+    /// of the listing, which shows everything else.
+    @Test func namesTooLongForPOSIXAreLeftOutOfListings() async throws {
+        try FuseAvailability.require()
+        let emulator = try await EmulatorProcess.start()
+        defer { emulator.stop() }
+        let f = Fixtures(emulator.api)
+        let ws = try await f.createWorkspace(folderName: "long-names")
+        let folder = try await f.createFolder(ws.context, name: "long")
+        var expected: Set<String> = []
+        for index in 0..<30 {
+            let name = String(format: "file-%02d.txt", index)
+            _ = try await f.uploadSingle(ws.context, parent: folder, name: name, data: Data(name.utf8))
+            expected.insert(name)
+            if index == 10 {
+                _ = try await f.uploadSingle(ws.context, parent: folder, name: String(repeating: "／", count: 200), data: Data())
+            }
+            if index == 20 {
+                _ = try await f.uploadSingle(ws.context, parent: folder, name: String(repeating: "😀", count: 70), data: Data())
+            }
+        }
+        let mount = try MountedFastIOFS.mount(emulator, arguments: ["--workspace", ws.id, "--read-only"])
+        defer { mount.unmount() }
+        for pass in ["cold", "cached"] {
+            #expect(Set(try POSIX.listNames(mount.path + "/long")) == expected, "\(pass)")
+        }
+        #expect(try POSIX.readAll(mount.path + "/long/file-29.txt") == Array("file-29.txt".utf8))
+        #expect(try String(contentsOfFile: mount.logPath, encoding: .utf8).contains("left out of the listing"))
+    }
 }
 }
