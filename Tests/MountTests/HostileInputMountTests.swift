@@ -152,5 +152,85 @@ struct HostileInputMountTests {
         #expect(try POSIX.readAll(mount.path + "/long/file-29.txt") == Array("file-29.txt".utf8))
         #expect(try String(contentsOfFile: mount.logPath, encoding: .utf8).contains("left out of the listing"))
     }
+
+    // MARK: - the cache directory
+
+    /// A cache directory others can write to, or that belongs to someone else, is refused at mount
+    /// (foreground and daemon), with a message that names the fix; nothing is mounted.
+    @Test func aCacheDirectoryOthersCanChangeIsRefused() async throws {
+        try FuseAvailability.require()
+        let emulator = try await SourceTree.emulator()
+        defer { emulator.stop() }
+        let logs = try EmulatorProcess.makeTempDirectory(prefix: "fastiofs-logs")
+
+        let worldWritable = try EmulatorProcess.makeTempDirectory(prefix: "fastiofs-cache-777")
+        #expect(chmod(worldWritable.path, 0o777) == 0)
+        #expect(throws: MountTestError.self, "a world-writable cache directory is refused") {
+            let mount = try MountedFastIOFS.mount(emulator, cacheDirectory: worldWritable, logFile: logs.appendingPathComponent("777.log"))
+            mount.unmount()
+        }
+        let refusal = try String(contentsOf: logs.appendingPathComponent("777.log"), encoding: .utf8)
+        #expect(refusal.contains("chmod 700 \(worldWritable.path)"), "\(refusal)")
+
+        let group = try EmulatorProcess.makeTempDirectory(prefix: "fastiofs-cache-770")
+        #expect(chmod(group.path, 0o770) == 0)
+        #expect(throws: MountTestError.self, "a group-writable cache directory is refused") {
+            let mount = try MountedFastIOFS.mount(emulator, cacheDirectory: group, logFile: logs.appendingPathComponent("770.log"))
+            mount.unmount()
+        }
+
+        let foreign = try EmulatorProcess.makeTempDirectory(prefix: "fastiofs-cache-other")
+        #expect(chmod(foreign.path, 0o700) == 0 && chown(foreign.path, 65534, 65534) == 0)
+        #expect(throws: MountTestError.self, "a cache directory of another user is refused") {
+            let mount = try MountedFastIOFS.mount(emulator, cacheDirectory: foreign, logFile: logs.appendingPathComponent("other.log"))
+            mount.unmount()
+        }
+        let other = try String(contentsOf: logs.appendingPathComponent("other.log"), encoding: .utf8)
+        #expect(other.contains("owned by uid 65534"), "\(other)")
+
+        // The daemon (no --foreground) refuses before it starts.
+        let mnt = try EmulatorProcess.makeTempDirectory(prefix: "fastiofs-mnt")
+        defer { _ = try? Shell.run("fusermount3 -u \(Shell.quote(mnt.path)) 2>/dev/null; true") }
+        let bin = try BuildProducts.executable("fastiofs").path
+        let daemon = try Shell.run("\(Shell.quote(bin)) mount \(Shell.quote(mnt.path)) --api-url \(emulator.baseURL.absoluteString) --cache-dir \(Shell.quote(worldWritable.path))",
+                                   environment: ["FASTIO_TOKEN": emulator.primaryToken], timeout: 60)
+        #expect(daemon.status != 0, "the daemon mounted on a world-writable cache directory")
+        #expect(daemon.stderr.contains("chmod 700 \(worldWritable.path)"), "\(daemon.stderr)")
+        #expect(!MountTable.isFastIOFSMounted(at: mnt.path))
+    }
+
+    /// A cache directory that does not exist is made 0700 (its missing parents too), whatever the
+    /// umask, by the foreground mount and by the daemon.
+    @Test func aNewCacheDirectoryIsPrivate() async throws {
+        try FuseAvailability.require()
+        let emulator = try await SourceTree.emulator()
+        defer { emulator.stop() }
+        let base = try EmulatorProcess.makeTempDirectory(prefix: "fastiofs-new-cache")
+        #expect(chmod(base.path, 0o755) == 0)
+        let modeOf = { (path: String) throws -> UInt32 in UInt32(try POSIX.stat(path).st_mode) & 0o777 }
+
+        let foreground = base.appendingPathComponent("fg/nested/cache")
+        let mount = try MountedFastIOFS.mount(emulator, arguments: ["--workspace", SourceTree.workspaceName],
+                                              cacheDirectory: foreground, logFile: base.appendingPathComponent("fg.log"))
+        for path in [base.path + "/fg", base.path + "/fg/nested", foreground.path, foreground.path + "/write/journal"] {
+            let mode = try modeOf(path)
+            #expect(mode == 0o700, "\(path): \(String(mode, radix: 8))")
+        }
+        mount.unmount()
+
+        let daemonCache = base.appendingPathComponent("daemon/cache")
+        let mnt = try EmulatorProcess.makeTempDirectory(prefix: "fastiofs-mnt")
+        defer { _ = try? Shell.run("fusermount3 -u \(Shell.quote(mnt.path)) 2>/dev/null; true") }
+        let bin = try BuildProducts.executable("fastiofs").path
+        let daemon = try Shell.run("umask 022; \(Shell.quote(bin)) mount \(Shell.quote(mnt.path)) --api-url \(emulator.baseURL.absoluteString) --workspace \(SourceTree.workspaceName) --cache-dir \(Shell.quote(daemonCache.path))",
+                                   environment: ["FASTIO_TOKEN": emulator.primaryToken], timeout: 60)
+        #expect(daemon.status == 0, "\(daemon.stderr)")
+        for path in [base.path + "/daemon", daemonCache.path] {
+            let mode = try modeOf(path)
+            #expect(mode == 0o700, "\(path): \(String(mode, radix: 8))")
+        }
+        let unmounted = try Shell.run("\(Shell.quote(bin)) unmount \(Shell.quote(mnt.path))", timeout: 60)
+        #expect(unmounted.status == 0, "\(unmounted.stderr)")
+    }
 }
 }

@@ -55,10 +55,9 @@ struct WriteJournal: Sendable {
     init(directory: String) throws(FSError) {
         self.directory = directory
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            try PrivateDirectory.prepare(directory)
         } catch {
-            throw FSError(EIO, detail: "cannot create the journal directory \(directory): \(error)")
+            throw FSError(EACCES, detail: "the journal directory: \(error)")
         }
     }
 
