@@ -232,5 +232,65 @@ struct HostileInputMountTests {
         let unmounted = try Shell.run("\(Shell.quote(bin)) unmount \(Shell.quote(mnt.path))", timeout: 60)
         #expect(unmounted.status == 0, "\(unmounted.stderr)")
     }
+
+    /// A journal record naming a file outside the spool (`../`), or a data file that is a symlink out
+    /// of it, is set aside and logged at the next mount: the file it names is never uploaded.
+    @Test(arguments: ["dotdot", "symlink"])
+    func aCraftedJournalRecordIsSetAsideNotUploaded(kind: String) async throws {
+        try FuseAvailability.require()
+        let emulator = try await SourceTree.emulator()
+        defer { emulator.stop() }
+        let cache = try EmulatorProcess.makeTempDirectory(prefix: "fastiofs-cache")
+        let secretDirectory = try EmulatorProcess.makeTempDirectory(prefix: "fastiofs-secret")
+        let secret = Data("-----BEGIN OPENSSH PRIVATE KEY----- not for the server \(kind)\n".utf8)
+        let secretPath = secretDirectory.appendingPathComponent("id_rsa").path
+        try secret.write(to: URL(fileURLWithPath: secretPath))
+
+        // A real record first: a new file, committed by close, the daemon killed before the upload.
+        let first = try MountedFastIOFS.mount(emulator, arguments: ["--workspace", SourceTree.workspaceName],
+                                              cacheDirectory: cache)
+        defer { first.unmount() }
+        let mnt = first.mountpoint
+        let fd = open(mnt.path + "/small/stolen.txt", O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        #expect(fd >= 0, "errno \(errno)")
+        let decoy = Array("decoy\n".utf8)
+        #expect(write(fd, decoy, decoy.count) == decoy.count)
+        #expect(close(dup(fd)) == 0, "the close of a duplicate commits")
+        first.crash()
+        close(fd)
+
+        let journal = cache.appendingPathComponent("write/journal")
+        let names = try FileManager.default.contentsOfDirectory(atPath: journal.path).filter { $0.hasSuffix(".json") }
+        let recordName = try #require(names.first, "the commit was journaled")
+        let recordURL = journal.appendingPathComponent(recordName)
+        var record = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: recordURL)) as? [String: Any])
+        let dataFile = try #require(record["dataFile"] as? String)
+        switch kind {
+        case "dotdot":
+            // From <cache>/write/data/: up to the parent of <cache>, then into the secret's directory.
+            record["dataFile"] = "../../../" + secretDirectory.lastPathComponent + "/id_rsa"
+            record["size"] = secret.count
+        default:
+            let data = cache.appendingPathComponent("write/data/" + dataFile).path
+            #expect(unlink(data) == 0 && symlink(secretPath, data) == 0)
+        }
+        try JSONSerialization.data(withJSONObject: record).write(to: recordURL)
+
+        let second = try MountedFastIOFS.mount(emulator, arguments: ["--workspace", SourceTree.workspaceName],
+                                               mountpoint: mnt, cacheDirectory: cache)
+        defer { second.unmount() }
+        let fastiofs = try BuildProducts.executable("fastiofs").path
+        let drained = try Shell.run("\(fastiofs) unmount \(Shell.quote(mnt.path))", timeout: 120)
+        #expect(drained.status == 0, "\(drained.stderr)\n\(second.logTail())")
+
+        let server = ServerFiles(emulator)
+        if try await server.nodeID("small/stolen.txt") != nil {
+            #expect(try await server.content("small/stolen.txt") != secret, "the secret was uploaded")
+        }
+        #expect(FileManager.default.fileExists(atPath: recordURL.path + ".rejected"), "the record is set aside")
+        #expect(!FileManager.default.fileExists(atPath: recordURL.path), "the record is out of the journal")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: secretPath)) == secret, "the secret is untouched")
+        #expect(try String(contentsOfFile: second.logPath, encoding: .utf8).contains("set aside, not uploaded"))
+    }
 }
 }

@@ -5,8 +5,9 @@ import Foundation
 /// directory itself (so a file created there survives a crash before a journal record names it).
 ///
 /// Invariant: `path` is a `PrivateDirectory` (only this user can plant files there); every name is a
-/// plain file name inside `path` (no separator); errors come back as `FSError` with the errno of the
-/// failing call. Holds no state besides the path: thread-safe.
+/// plain file name inside `path` (no separator; names read back from a journal record are checked by
+/// `JournalRecord.problem(fileName:)` and `dataFileProblem(in:)` before use); errors come back as
+/// `FSError` with the errno of the failing call. Holds no state besides the path: thread-safe.
 struct SpoolDirectory: Sendable {
     let path: String
 
