@@ -62,9 +62,12 @@ final class InMemoryFilesystem: FilesystemOperations {
     let counters = Mutex(Counters())
 
     /// When `target > 0`, reads of big/ entries block until `target` of them are in flight at once
-    /// (or 10 s pass), recording the highest concurrency seen: proof that slow requests overlap.
+    /// (or 30 s pass), recording the highest concurrency seen: proof that slow requests overlap.
+    /// While `holding`, they block until it is false again (or 30 s pass): a read in flight for as long
+    /// as a test needs.
     struct ReadGate {
         var target = 0
+        var holding = false
         var inFlight = 0
         var maxInFlight = 0
     }
@@ -243,14 +246,14 @@ final class InMemoryFilesystem: FilesystemOperations {
     }
 
     private func waitAtGate() {
-        let target = readGate.withLock { gate in
-            guard gate.target > 0 else { return 0 }
+        let gated = readGate.withLock { gate in
+            guard gate.target > 0 || gate.holding else { return false }
             gate.inFlight += 1
             gate.maxInFlight = max(gate.maxInFlight, gate.inFlight)
-            return gate.target
+            return true
         }
-        guard target > 0 else { return }
-        for _ in 0..<1000 where readGate.withLock({ $0.maxInFlight < target }) { usleep(10_000) }
+        guard gated else { return }
+        for _ in 0..<3000 where readGate.withLock({ $0.maxInFlight < $0.target || $0.holding }) { usleep(10_000) }
         readGate.withLock { $0.inFlight -= 1 }
     }
 
