@@ -65,7 +65,7 @@ public final class FastIOFileSystem: FilesystemOperations {
         budget = ReadBudget(limit: configuration.readAheadBudget)
         pool = FetchThreadPool(maxThreads: configuration.fetchThreads)
         detailsCache = DetailsCache(ttl: configuration.metadataTTL)
-        shareNames = ShareNameDirectory(api: api, mounted: profiles)
+        shareNames = ShareNameDirectory(api: api, mounted: profiles, logger: logger)
         let accessTable = Self.makeAccessTable(api: api, profiles: profiles, logger: logger)
         access = accessTable
 
@@ -148,7 +148,13 @@ public final class FastIOFileSystem: FilesystemOperations {
     public func readlink(ino: UInt64) throws(FSError) -> String {
         guard let record = nodes.record(ino) else { throw FSError(ENOENT) }
         guard record.metadata.kind == .symlink else { throw FSError(EINVAL) }
-        return try linkTarget(of: record)
+        guard let target = linkTarget(of: record) else {
+            logger.warning("a link node has no valid share id as its target; readlink answers EIO",
+                           metadata: ["name": "\(record.name)",
+                                      "target": "\(String(reflecting: record.metadata.linkTargetID ?? ""))"])
+            throw FSError(EIO, detail: "link without a valid target")
+        }
+        return target
     }
 
     public func statfs(ino: UInt64) throws(FSError) -> FilesystemStatistics {
@@ -184,7 +190,8 @@ public final class FastIOFileSystem: FilesystemOperations {
     }
 
     func attributes(of record: NodeRecord) -> FileAttributes {
-        let linkLength = record.metadata.kind == .symlink ? ((try? linkTarget(of: record))?.utf8.count ?? 0) : 0
+        // A link without a valid target shows size 0 (its readlink answers EIO).
+        let linkLength = record.metadata.kind == .symlink ? (linkTarget(of: record)?.utf8.count ?? 0) : 0
         var metadata = record.metadata
         if let local = writes?.overlay(record.identity) {
             metadata.size = local.size
@@ -225,11 +232,16 @@ public final class FastIOFileSystem: FilesystemOperations {
         }
     }
 
-    /// `../` up to the mount root from the link's directory, then `shares/<name>`.
-    func linkTarget(of record: NodeRecord) throws(FSError) -> String {
-        guard let shareID = record.metadata.linkTargetID else { throw FSError(EIO, detail: "link without a target") }
-        let up = String(repeating: "../", count: max(0, record.depth - 1))
-        return up + "shares/" + shareNames.name(of: shareID)
+    /// `../` up to the mount root from the link's directory (counted up the parent chain as it is now,
+    /// so a rename of any ancestor is followed), then `shares/<name>`: a path that stays inside the
+    /// mount, because the name is one escaped component. Nil for a link whose target is not a valid
+    /// share id (server input: `/` or `..` in it would point out of the mount) or whose ancestors the
+    /// kernel no longer holds.
+    func linkTarget(of record: NodeRecord) -> String? {
+        guard let shareID = record.metadata.linkTargetID, let name = shareNames.name(of: shareID),
+              let depth = nodes.depth(of: record.ino) else { return nil }
+        let up = String(repeating: "../", count: max(0, depth - 1))
+        return up + "shares/" + name
     }
 }
 

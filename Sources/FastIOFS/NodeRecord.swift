@@ -1,7 +1,9 @@
 /// One inode the kernel knows (or a pinned synthetic directory), with where it sits in the tree.
 ///
 /// Invariant: `lookups` is the number of kernel references (entries replied minus forgotten);
-/// a record with `pinned == false` exists only while `lookups > 0`.
+/// a record with `pinned == false` exists only while `lookups > 0`. Where the node sits is only its
+/// `parent` and `name`: anything derived from the path (the depth, for link targets) is computed from
+/// the parent chain when asked (`NodeTable.depth(of:)`), so a rename of an ancestor never leaves it stale.
 public struct NodeRecord: Sendable {
     public let ino: UInt64
     public let identity: NodeIdentity
@@ -9,8 +11,6 @@ public struct NodeRecord: Sendable {
     public var parent: UInt64
     /// POSIX name in the parent.
     public var name: String
-    /// Directories between the mount root and this node (root 0, its children 1, ...).
-    public var depth: Int
     public var metadata: NodeMetadata
     /// Monotonic seconds when `metadata` came from the server (nil: synthetic, never stale).
     public var refreshedAt: Double?

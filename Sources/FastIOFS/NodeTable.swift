@@ -22,7 +22,7 @@ public final class NodeTable: Sendable {
 
     public init(profiles: [MountedProfile], root: NodeIdentity, rootMetadata: NodeMetadata) {
         self.profiles = profiles
-        let record = NodeRecord(ino: 1, identity: root, parent: 1, name: "", depth: 0, metadata: rootMetadata,
+        let record = NodeRecord(ino: 1, identity: root, parent: 1, name: "", metadata: rootMetadata,
                                 refreshedAt: nil, lookups: 0, pinned: true, lastOpenedVersion: nil)
         state.withLock {
             $0.records[1] = record
@@ -101,14 +101,12 @@ public final class NodeTable: Sendable {
 
     /// Moves a known node to `parent`/`name` after a rename (no reference change).
     public func move(_ ino: UInt64, toParent parent: UInt64, name: String) {
-        let parentDepth = state.withLock { $0.records[parent]?.depth ?? 0 }
         state.withLock { state in
             guard var record = state.records[ino] else { return }
             let oldKey = ChildKey(parent: record.parent, name: record.name)
             if state.children[oldKey] == ino { state.children[oldKey] = nil }
             record.parent = parent
             record.name = name
-            record.depth = parentDepth + 1
             state.children[ChildKey(parent: parent, name: name)] = ino
             state.records[ino] = record
         }
@@ -142,7 +140,7 @@ public final class NodeTable: Sendable {
             state.inodes[identity] = ino
             state.children[ChildKey(parent: record.parent, name: record.name)] = ino
             state.records[ino] = NodeRecord(ino: ino, identity: identity, parent: record.parent, name: record.name,
-                                            depth: record.depth, metadata: record.metadata,
+                                            metadata: record.metadata,
                                             refreshedAt: record.refreshedAt, lookups: record.lookups,
                                             pinned: record.pinned, lastOpenedVersion: record.lastOpenedVersion)
             return true
@@ -202,13 +200,27 @@ public final class NodeTable: Sendable {
         }
     }
 
+    /// Directories between the mount root and `ino` (root 0, its children 1, ...), walked up the
+    /// parent chain as it is now; nil when an ancestor is not known (the kernel forgot it).
+    public func depth(of ino: UInt64) -> Int? {
+        state.withLock { state in
+            var depth = 0
+            var current = ino
+            while current != 1 {
+                guard let record = state.records[current], depth < 4_096 else { return nil }
+                depth += 1
+                current = record.parent
+            }
+            return depth
+        }
+    }
+
     /// Number of records (kernel-referenced plus pinned), for tests and statistics.
     public var count: Int { state.withLock { $0.records.count } }
 
     private func insertOrUpdate(_ identity: NodeIdentity, parent: UInt64, name: String, metadata: NodeMetadata,
                                 refreshedAt: Double?, addLookup: Bool, pinned: Bool) -> UInt64 {
-        let parentDepth = state.withLock { $0.records[parent]?.depth ?? 0 }
-        return state.withLock { state in
+        state.withLock { state in
             if let ino = state.inodes[identity], var record = state.records[ino] {
                 if ino != 1 && (record.parent != parent || record.name != name) {
                     let oldKey = ChildKey(parent: record.parent, name: record.name)
@@ -216,7 +228,6 @@ public final class NodeTable: Sendable {
                     state.children[ChildKey(parent: parent, name: name)] = ino
                     record.parent = parent
                     record.name = name
-                    record.depth = parentDepth + 1
                 }
                 // A listing fetched before the node last changed (our own upload committed meanwhile)
                 // must not bring its old version back.
@@ -237,7 +248,7 @@ public final class NodeTable: Sendable {
                 ino = InodeHasher.inode(forKey: key, attempt: attempt)
             }
             state.records[ino] = NodeRecord(ino: ino, identity: identity, parent: parent, name: name,
-                                            depth: parentDepth + 1, metadata: metadata, refreshedAt: refreshedAt,
+                                            metadata: metadata, refreshedAt: refreshedAt,
                                             lookups: addLookup ? 1 : 0, pinned: pinned, lastOpenedVersion: nil)
             state.inodes[identity] = ino
             state.children[ChildKey(parent: parent, name: name)] = ino

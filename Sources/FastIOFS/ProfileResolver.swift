@@ -44,9 +44,10 @@ enum ProfileResolver {
         }
     }
 
-    /// The POSIX directory name for a server name, falling back to the id when it has none.
+    /// The POSIX directory name for a server name, falling back to the id when it has none (escaped
+    /// too: an id is server input, and this name is one path component).
     static func directoryName(_ name: String?, id: String) -> String {
-        guard let name, !name.isEmpty else { return id }
+        guard let name, !name.isEmpty else { return PosixName.encode(id) }
         return PosixName.encode(name)
     }
 

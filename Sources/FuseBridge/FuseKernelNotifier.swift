@@ -6,10 +6,11 @@ import Logging
 /// `KernelNotifier` over `fuse_lowlevel_notify_*`: drops the kernel's cached attributes, pages and
 /// dentries when the core learns of a remote change.
 ///
-/// Invariants: safe to call from any thread, before the mount is live (ignored) and after the
-/// session ended (ignored). Must not be called from inside a FUSE operation or while holding a lock
-/// an operation needs (libfuse's deadlock rule; the core queues notifications and sends them from
-/// its own thread). ENOENT from the kernel (it had already forgotten the inode/name) is not an error.
+/// Invariants: safe to call from any thread, before the mount is live (ignored) and once the session
+/// is ending or ended (ignored); the call into libfuse holds no lock (`FuseSessionControl` only counts
+/// it). Must not be called from inside a FUSE operation or while holding a lock an operation or the
+/// teardown needs (libfuse's deadlock rule; the core queues notifications and sends them from its own
+/// thread). ENOENT from the kernel (it had already forgotten the inode/name) is not an error.
 public final class FuseKernelNotifier: KernelNotifier {
     private let control: FuseSessionControl
     private let logger: Logger

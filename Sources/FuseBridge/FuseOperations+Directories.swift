@@ -49,20 +49,42 @@ func fuseFsyncdir(_ req: fuse_req_t?, _ ino: fuse_ino_t, _ dataSync: Int32, _ fi
 ///   reference; `.`/`..` and entries without `Entry` are sent with ino 0, which the kernel does not count;
 /// - an error is replied only if nothing was buffered; otherwise the buffered entries are sent and the
 ///   next call (starting after them) meets the error again;
-/// - if the reply cannot be delivered, the references of the buffered entries are given back.
+/// - if the reply cannot be delivered, the references of the buffered entries are given back;
+/// - an entry user space or the kernel cannot take (a name that is empty, over NAME_MAX bytes, or
+///   holds `/` or NUL; past the kernel's own limit it answers EIO for the whole buffer and never
+///   links the entries after it) or that does not fit even an empty buffer (which used to end the
+///   listing there) is skipped with a log line: the sink takes it, so the listing goes on after it,
+///   and its reference (with plus) is given back once the core's readdir returned.
 enum DirectoryBufferFiller {
+    /// NAME_MAX: what a directory entry's name may hold for user space (the kernel itself takes
+    /// more from a FUSE server: 1024 bytes on older kernels, 4095 on recent ones).
+    static let nameLimit = 255
+
     static func fill(_ req: fuse_req_t?, ino: fuse_ino_t, size: Int, offset: off_t,
                      fileInfo fi: UnsafeMutablePointer<fuse_file_info>?, plus: Bool) {
         guard let fi else { return FuseRequest.replyError(req, EINVAL) }
-        let filesystem = FuseBridgeContext.of(req).filesystem
+        let context = FuseBridgeContext.of(req)
+        let filesystem = context.filesystem
         let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: max(size, 1))
         defer { buffer.deallocate() }
         var used = 0
         var referenced: [UInt64] = []
+        var skipped: [UInt64] = []
+        // Taken entries hold their reference once the sink returned: a skipped one is given back after.
+        defer { for ino in skipped { filesystem.forget(ino: ino, lookups: 1) } }
         do throws(FSError) {
             try filesystem.readdir(ino: ino, handle: fi.pointee.fh, offset: Int64(offset), plus: plus) { item, nextOffset in
                 let remaining = size - used
                 let isDot = item.name == "." || item.name == ".."
+                let skip = { (reason: String) -> Bool in
+                    context.logger.warning("a directory entry is left out of the listing: \(reason)", metadata: [
+                        "directory": "\(ino)", "bytes": "\(item.name.utf8.count)",
+                        "name": "\(String(item.name.prefix(64)))…",
+                    ])
+                    if plus, !isDot, let entry = item.entry { skipped.append(entry.attributes.ino) }
+                    return true
+                }
+                if let problem = kernelRefusal(of: item.name) { return skip(problem) }
                 let needed: Int = item.name.withCString { cName in
                     if plus {
                         var param = if let entry = item.entry, !isDot {
@@ -79,6 +101,7 @@ enum DirectoryBufferFiller {
                     }
                 }
                 // fuse_add_direntry* report the size the entry needs; it was written only if it fit.
+                if needed > size { return skip("it does not fit the kernel's buffer of \(size) bytes") }
                 guard needed <= remaining else { return false }
                 used += needed
                 if plus, !isDot, let entry = item.entry { referenced.append(entry.attributes.ino) }
@@ -90,5 +113,14 @@ enum DirectoryBufferFiller {
         if fuse_reply_buf(req, buffer, used) != 0 {
             for ino in referenced { filesystem.forget(ino: ino, lookups: 1) }
         }
+    }
+
+    /// Why the kernel would refuse `name` in a directory entry, or nil when it takes it.
+    static func kernelRefusal(of name: String) -> String? {
+        let bytes = name.utf8
+        if bytes.isEmpty { return "an empty name" }
+        if bytes.count > nameLimit { return "a name of \(bytes.count) bytes (more than NAME_MAX, \(nameLimit))" }
+        if bytes.contains(UInt8(ascii: "/")) || bytes.contains(0) { return "a name holding '/' or NUL" }
+        return nil
     }
 }

@@ -24,7 +24,7 @@ public final class FuseSession: Sendable {
 
     private let context: FuseBridgeContext
     private let options: FuseMountOptions
-    private let control = FuseSessionControl()
+    private let control: FuseSessionControl
     private let state: Mutex<State>
     private let logger: Logger
     /// Kernel invalidation for the core; inert until mounted and after the session ends.
@@ -39,6 +39,8 @@ public final class FuseSession: Sendable {
         self.context = FuseBridgeContext(filesystem: served, tuning: options.tuning, logger: logger)
         self.options = options
         self.logger = logger
+        let control = FuseSessionControl(logger: logger)
+        self.control = control
         self.notifier = FuseKernelNotifier(control: control, logger: logger)
 
         // fuse_session_new parses (and may keep pointers into) argv: give it heap copies, freed below
@@ -97,7 +99,8 @@ public final class FuseSession: Sendable {
         if rc < 0 { throw .loopFailed(reason: String(cString: strerror(-rc))) }
     }
 
-    /// Ends `run()` from any thread (e.g. when a readiness check fails).
+    /// Ends `run()` from any thread (e.g. when a readiness check fails, or on SIGTERM); never blocks:
+    /// the loop stops once the kernel notifications running now ended (see `FuseSessionControl`).
     public func requestExit() {
         control.requestExit()
     }
@@ -138,8 +141,8 @@ public final class FuseSession: Sendable {
         }
     }
 
-    /// Notifier off first (unmount closes the fd it writes to), then unmount, then destroy (which
-    /// calls the filesystem's destroy once if init happened).
+    /// Notifier off first (it waits for running notifications; unmount closes the fd they write to),
+    /// then unmount, then destroy (which calls the filesystem's destroy once if init happened).
     private func teardown(_ session: OpaquePointer) {
         control.detach()
         if state.withLock({ $0.mountpoint }) != nil {

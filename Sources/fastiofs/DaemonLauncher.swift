@@ -16,7 +16,9 @@ struct DaemonLauncher {
 
     func launch() -> Int32 {
         do {
-            try LogSetup.prepareCacheDirectory(request)   // the daemon opens (and rotates) the log itself
+            // Before the daemon's stderr is opened in it; the daemon checks again and opens (and
+            // rotates) the log itself.
+            try CacheDirectoryPreflight.prepare(request.cacheDirectory)
         } catch {
             return fail(error.description)
         }

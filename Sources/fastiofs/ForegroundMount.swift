@@ -7,9 +7,9 @@ import Logging
 /// Mounts and serves in this process until unmounted or signalled: the `--foreground` mode, which is
 /// also what the daemon runs (then with a readiness channel, in its own session, logging to a file).
 ///
-/// Order: preflight (stale-mount recovery, clear errors) -> wiring (client + core) -> session ->
-/// mount -> a watcher thread reports `ready` once a stat of the mountpoint succeeds -> the FUSE loop
-/// on this (the main) thread -> unmount -> destroy -> exit 0.
+/// Order: the cache directory's check -> logging -> preflight (stale-mount recovery, clear errors) ->
+/// wiring (client + core) -> session -> mount -> a watcher thread reports `ready` once a stat of the
+/// mountpoint succeeds -> the FUSE loop on this (the main) thread -> unmount -> destroy -> exit 0.
 struct ForegroundMount {
     let request: MountRequest
     let readiness: ReadinessChannel?
@@ -24,6 +24,7 @@ struct ForegroundMount {
         }
         let logs: LogControl
         do {
+            try CacheDirectoryPreflight.prepare(request.cacheDirectory)
             logs = try LogSetup.make(for: request, daemon: daemon, environment: ProcessInfo.processInfo.environment)
         } catch {
             return report(error.description, logger: nil)

@@ -34,7 +34,7 @@ enum LogSetup {
         let sink: any LogLineSink
         let style: LineLogHandler.Style
         if daemon {
-            try prepareCacheDirectory(request)
+            // The cache directory passed `CacheDirectoryPreflight` before this.
             let log = try RotatingLogFile(path: request.logFile, maxBytes: request.logMaxBytes, keep: request.logKeep,
                                           redirectStandardError: true)
             file = log
@@ -47,16 +47,6 @@ enum LogSetup {
         }
         let logger = Logger(label: "fastiofs") { LineLogHandler(label: $0, sink: sink, style: style, levels: levels) }
         return LogControl(logger: logger, levels: levels, file: file)
-    }
-
-    /// Creates the cache directory (0700: it will hold spooled file contents).
-    static func prepareCacheDirectory(_ request: MountRequest) throws(CommandFailure) {
-        do {
-            try FileManager.default.createDirectory(atPath: request.cacheDirectory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw CommandFailure("cannot create the cache directory \(request.cacheDirectory): \(error.localizedDescription)")
-        }
     }
 
     /// True when stderr is the stream systemd named in `JOURNAL_STREAM` (`<device>:<inode>`).

@@ -14,6 +14,9 @@ extension FuseMountTests {
             defer { mount.unmount() }
 
             _ = try Readdir.names(in: mount.url("big"))
+            // A directory with names the kernel refuses: the entries around them are still taken,
+            // and those refused give their references back.
+            #expect(try Readdir.checkedNames(in: mount.url("long")) == [".", ".."] + InMemoryFilesystem.listableLongNames)
             var st = stat()
             for name in ["hello.txt", "link", "broken.bin", "big/entry-00042", "missing"] {
                 _ = stat(mount.url(name), &st)

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 import Testing
 
 extension FuseMountTests {
@@ -25,6 +26,84 @@ extension FuseMountTests {
                 #expect(stat(mount.url("hello.txt"), &st) == 0)
                 #expect(lookups() == 2)
             }
+        }
+
+        /// An `inval_inode` waits in the kernel for the page lock of a read in flight. Ending the
+        /// session meanwhile must not wait behind it (the old control held its lock across the
+        /// notification, so `requestExit`, and the teardown, waited for the read), and the loop must
+        /// keep serving until it ended (a loop stopped under it would leave it blocked for good):
+        /// the read is answered, the notification returns, then the session ends and unmounts.
+        @Test func endingTheSessionDoesNotWaitBehindABlockedNotification() throws {
+            let filesystem = InMemoryFilesystem()
+            let mount = try MountedFilesystem(filesystem)
+            defer {
+                filesystem.readGate.withLock { $0.holding = false }
+                mount.unmount()
+            }
+            let index = 7
+            let ino = InMemoryFilesystem.firstBigEntry + UInt64(index)
+            filesystem.readGate.withLock { $0.holding = true }
+            let bytesRead = Mutex<[UInt8]?>(nil)
+            let readDone = DispatchSemaphore(value: 0)
+            let path = mount.url("big/" + InMemoryFilesystem.bigEntryName(index))
+            Thread {
+                bytesRead.withLock { $0 = try? Read.pread(path, offset: 0, count: 10) }
+                readDone.signal()
+            }.start()
+            #expect(Self.waitFor(10) { filesystem.readGate.withLock { $0.inFlight } == 1 }, "the read reached the filesystem")
+
+            let notifier = mount.session.notifier
+            let notified = Atomic<Bool>(false)
+            Thread {
+                Thread.current.name = "inval-blocked"   // found by name in /proc
+                notifier.invalidateInode(ino, offset: 0, length: 0)
+                notified.store(true, ordering: .sequentiallyConsistent)
+            }.start()
+            #expect(Self.waitFor(10) { Self.threadState(named: "inval-blocked") == "D" },
+                    "the notification waits in the kernel for the read's page")
+
+            // With the old lock, requestExit waited until the read was released (here after 5 s).
+            let exitReturned = DispatchSemaphore(value: 0)
+            Thread {
+                if exitReturned.wait(timeout: .now() + 5) == .timedOut { filesystem.readGate.withLock { $0.holding = false } }
+            }.start()
+            let start = Date()
+            mount.session.requestExit()
+            let took = Date().timeIntervalSince(start)
+            exitReturned.signal()
+            #expect(took < 1, "requestExit waited \(took) s behind a blocked notification")
+            #expect(mount.isMounted && !notified.load(ordering: .sequentiallyConsistent),
+                    "the loop keeps serving while the notification waits for a read")
+
+            filesystem.readGate.withLock { $0.holding = false }
+            #expect(readDone.wait(timeout: .now() + 10) == .success)
+            #expect(bytesRead.withLock { $0 } == Array(repeating: UInt8(ascii: "x"), count: 10), "the read was answered")
+            #expect(Self.waitFor(10) { notified.load(ordering: .sequentiallyConsistent) }, "the notification returned")
+            #expect(mount.waitUntilFinished(timeout: 15), "the session ended")
+            #expect(!mount.isMounted)
+        }
+
+        /// Polls `condition` every 10 ms for at most `seconds`.
+        static func waitFor(_ seconds: Double, _ condition: () -> Bool) -> Bool {
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                if condition() { return true }
+                usleep(10_000)
+            }
+            return condition()
+        }
+
+        /// The scheduler state (`R`, `S`, `D`, ...) of this process's thread named `name`, if any.
+        static func threadState(named name: String) -> String? {
+            guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") else { return nil }
+            for task in tasks {
+                let comm = (try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8)) ?? ""
+                guard comm.trimmingCharacters(in: .whitespacesAndNewlines) == name,
+                      let stat = try? String(contentsOfFile: "/proc/self/task/\(task)/stat", encoding: .utf8),
+                      let close = stat.range(of: ") ", options: .backwards) else { continue }
+                return String(stat[close.upperBound...].prefix(1))
+            }
+            return nil
         }
 
         @Test func notificationsAfterTheSessionEndedAreIgnored() throws {

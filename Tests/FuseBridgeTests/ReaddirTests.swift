@@ -18,6 +18,32 @@ extension FuseMountTests {
             return names
         }
 
+        /// Like `names(in:)`, but a failing `readdir` (NULL with errno set) throws instead of ending the list.
+        static func checkedNames(in path: String) throws -> [String] {
+            guard let dir = opendir(path) else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            defer { closedir(dir) }
+            var names: [String] = []
+            while true {
+                errno = 0
+                guard let entry = readdir(dir) else {
+                    if errno != 0 { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+                    return names
+                }
+                // The whole name as the kernel gave it (d_name's declared 256 bytes may be shorter).
+                let name = UnsafeRawPointer(entry) + MemoryLayout<dirent>.offset(of: \dirent.d_name)!
+                names.append(String(cString: name.assumingMemoryBound(to: CChar.self)))
+            }
+        }
+
+        /// Names the kernel would refuse (over 1024 bytes: EIO for the whole buffer) or user space
+        /// cannot hold (over NAME_MAX) are left out, and the listing goes on after them.
+        @Test func overLongNamesAreSkippedNotAnError() throws {
+            try FuseMountTests.withMount { mount, _ in
+                let names = try Readdir.checkedNames(in: mount.url("long"))
+                #expect(names == [".", ".."] + InMemoryFilesystem.listableLongNames)
+            }
+        }
+
         @Test func bigDirectoryListsEveryNameExactlyOnce() throws {
             try FuseMountTests.withMount { mount, _ in
                 let names = try Readdir.names(in: mount.url("big"))

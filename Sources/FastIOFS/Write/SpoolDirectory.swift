@@ -4,7 +4,9 @@ import Foundation
 /// reads and writes that survive EINTR and short counts, copies, and syncs of files and of the
 /// directory itself (so a file created there survives a crash before a journal record names it).
 ///
-/// Invariant: every name is a plain file name inside `path` (no separator); errors come back as
+/// Invariant: `path` is a `PrivateDirectory` (only this user can plant files there); every name is a
+/// plain file name inside `path` (no separator; names read back from a journal record are checked by
+/// `JournalRecord.problem(fileName:)` and `dataFileProblem(in:)` before use); errors come back as
 /// `FSError` with the errno of the failing call. Holds no state besides the path: thread-safe.
 struct SpoolDirectory: Sendable {
     let path: String
@@ -12,10 +14,9 @@ struct SpoolDirectory: Sendable {
     init(path: String) throws(FSError) {
         self.path = path
         do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            try PrivateDirectory.prepare(path)
         } catch {
-            throw FSError(EIO, detail: "cannot create the spool directory \(path): \(error)")
+            throw FSError(EACCES, detail: "the spool directory: \(error)")
         }
     }
 

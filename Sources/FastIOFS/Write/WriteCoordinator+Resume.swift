@@ -31,15 +31,28 @@ extension WriteCoordinator {
     /// the upload compares the server's version first (its hash tells our own content from someone
     /// else's change).
     func resumeJournal() {
-        let (records, unreadable) = journal.records()
+        let (records, setAsideEarlier, undecodedSetAside, unreadable) = journal.records()
         for (name, reason) in unreadable {
             logger.error("a journal record cannot be read; it stays in place", metadata: ["record": "\(name)", "reason": "\(reason)"])
         }
-        if unreadable.isEmpty { removeOrphans(keeping: Set(records.map(\.dataFile))) }
-        for record in records {
+        for name in undecodedSetAside {
+            logger.notice("a journal record set aside earlier cannot be read; no spooled data is kept for it",
+                          metadata: ["record": "\(name)"])
+        }
+        // The data files every record names are kept, those of records set aside too (now or at an
+        // earlier mount: their bytes may be the user's).
+        if unreadable.isEmpty {
+            let named = (records.map(\.record) + setAsideEarlier).flatMap { [$0.dataFile] + ($0.sessionDataFile.map { [$0] } ?? []) }
+            removeOrphans(keeping: Set(named))
+        }
+        for (fileName, record) in records {
             guard let profileIndex = profiles.firstIndex(where: {
                 $0.profile.id == record.profileID && $0.profile.kind.rawValue == record.profileKind
             }) else { continue }
+            if let problem = record.problem(fileName: fileName) ?? record.dataFileProblem(in: spool) {
+                setAside(fileName, problem: problem)
+                continue
+            }
             var attributes = stat()
             guard stat(spool.filePath(record.dataFile), &attributes) == 0 else {
                 logger.error("a journaled upload has lost its spooled data; its record stays in place",
@@ -62,6 +75,22 @@ extension WriteCoordinator {
             }
             logger.notice("resuming a journaled upload", metadata: ["name": "\(record.name)", "bytes": "\(machine.size)"])
             queue.schedule(file, due: clock.now())
+        }
+    }
+
+    /// A record this mount will not act on: logged and renamed to `<name>.rejected`, never uploaded.
+    /// When it cannot be renamed it stays where it is, and is refused again at the next mount.
+    private func setAside(_ fileName: String, problem: String) {
+        let path = journal.directory + "/" + fileName
+        do {
+            try journal.setAside(fileName)
+            logger.error("a journal record is not valid and is set aside, not uploaded", metadata: [
+                "record": "\(path)", "problem": "\(problem)", "moved to": "\(path).rejected",
+            ])
+        } catch {
+            logger.error("a journal record is not valid and is not uploaded; it cannot be set aside", metadata: [
+                "record": "\(path)", "problem": "\(problem)", "error": "\(error)",
+            ])
         }
     }
 }

@@ -55,10 +55,9 @@ struct WriteJournal: Sendable {
     init(directory: String) throws(FSError) {
         self.directory = directory
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            try PrivateDirectory.prepare(directory)
         } catch {
-            throw FSError(EIO, detail: "cannot create the journal directory \(directory): \(error)")
+            throw FSError(EACCES, detail: "the journal directory: \(error)")
         }
     }
 
@@ -108,20 +107,41 @@ struct WriteJournal: Sendable {
         try SpoolDirectory.syncDirectory(directory)
     }
 
-    /// Every complete record, and what could not be read (temporary files of a crash are dropped).
-    func records() -> (records: [JournalRecord], unreadable: [(name: String, reason: String)]) {
+    /// Moves the record file `fileName` out of the journal's sight (`<fileName>.rejected`, beside it,
+    /// for the user to inspect): a record this mount will not act on.
+    func setAside(_ fileName: String) throws(FSError) {
+        let from = directory + "/" + fileName
+        guard rename(from, from + ".rejected") == 0 else { throw FSError(errno, detail: "journal set aside \(fileName)") }
+    }
+
+    /// Every complete record with its file name, the records set aside earlier (`.rejected`: only
+    /// so that the data files they name are kept; one that does not decode keeps nothing and is named
+    /// in `undecodedSetAside`), and what could not be read (temporary files of a crash are dropped).
+    func records() -> (records: [(fileName: String, record: JournalRecord)], setAside: [JournalRecord],
+                       undecodedSetAside: [String], unreadable: [(name: String, reason: String)]) {
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory)
         } catch {
-            return ([], [(directory, "cannot list: \(error)")])
+            return ([], [], [], [(directory, "cannot list: \(error)")])
         }
-        var records: [JournalRecord] = []
+        var records: [(String, JournalRecord)] = []
+        var setAside: [JournalRecord] = []
+        var undecodedSetAside: [String] = []
         var unreadable: [(String, String)] = []
         for name in names.sorted() {
             let full = directory + "/" + name
             if name.hasSuffix(".tmp") {
                 unlink(full)
+                continue
+            }
+            if name.hasSuffix(".json.rejected") {
+                do {
+                    guard let data = FileManager.default.contents(atPath: full) else { throw FSError(EIO, detail: "cannot read") }
+                    setAside.append(try JSONDecoder().decode(JournalRecord.self, from: data))
+                } catch {
+                    undecodedSetAside.append(name)
+                }
                 continue
             }
             guard name.hasSuffix(".json") else { continue }
@@ -130,11 +150,11 @@ struct WriteJournal: Sendable {
                 continue
             }
             do {
-                records.append(try JSONDecoder().decode(JournalRecord.self, from: data))
+                records.append((name, try JSONDecoder().decode(JournalRecord.self, from: data)))
             } catch {
                 unreadable.append((name, "not a journal record: \(error)"))
             }
         }
-        return (records, unreadable)
+        return (records, setAside, undecodedSetAside, unreadable)
     }
 }

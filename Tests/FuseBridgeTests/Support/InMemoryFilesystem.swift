@@ -7,6 +7,8 @@ import Synchronization
 /// Tree (inode: name):
 ///   1 /            2 hello.txt (patterned bytes)   3 big/ (`bigEntryCount` files)
 ///   4 link -> hello.txt   5 broken.bin (every read fails with EIO)   1000+i big/entry-NNNNN
+///   6 long/ (`longEntryNames`: short names around one over NAME_MAX and one too long for any
+///   readdir buffer the kernel asks for)   2000+i long/<longEntryNames[i]>
 ///
 /// Invariants: lookup counts follow the FilesystemOperations contract (+1 per returned Entry and per
 /// readdirplus entry the sink accepted, -n per forget); a count never goes below zero (that would be
@@ -17,7 +19,17 @@ final class InMemoryFilesystem: FilesystemOperations {
     static let big: UInt64 = 3
     static let link: UInt64 = 4
     static let broken: UInt64 = 5
+    static let long: UInt64 = 6
     static let firstBigEntry: UInt64 = 1000
+    static let firstLongEntry: UInt64 = 2000
+    /// What long/ holds: user space expects names of at most NAME_MAX (255) bytes, while the kernel
+    /// takes longer ones from a FUSE server (1024 bytes on older kernels, 4095 on recent ones) and
+    /// answers EIO for a whole reply buffer holding a name past its limit.
+    static let longEntryNames: [String] = ["before", String(repeating: "n", count: 300), "middle",
+                                           String(repeating: "x", count: 5_000)]
+        + (0..<40).map { "after-\($0)" }
+    /// The names of long/ a listing can show.
+    static var listableLongNames: [String] { longEntryNames.filter { $0.utf8.count <= 255 } }
 
     static let helloSize = 300_000
     static let bigEntryCount = 3_000
@@ -50,9 +62,12 @@ final class InMemoryFilesystem: FilesystemOperations {
     let counters = Mutex(Counters())
 
     /// When `target > 0`, reads of big/ entries block until `target` of them are in flight at once
-    /// (or 10 s pass), recording the highest concurrency seen: proof that slow requests overlap.
+    /// (or 30 s pass), recording the highest concurrency seen: proof that slow requests overlap.
+    /// While `holding`, they block until it is false again (or 30 s pass): a read in flight for as long
+    /// as a test needs.
     struct ReadGate {
         var target = 0
+        var holding = false
         var inFlight = 0
         var maxInFlight = 0
     }
@@ -74,7 +89,9 @@ final class InMemoryFilesystem: FilesystemOperations {
         case Self.big: return make(S_IFDIR | 0o755, size: 0, nlink: 2)
         case Self.link: return make(S_IFLNK | 0o777, size: UInt64("hello.txt".utf8.count))
         case Self.broken: return make(S_IFREG | 0o644, size: 4096)
-        case Self.firstBigEntry..<(Self.firstBigEntry + UInt64(Self.bigEntryCount)):
+        case Self.long: return make(S_IFDIR | 0o755, size: 0, nlink: 2)
+        case Self.firstBigEntry..<(Self.firstBigEntry + UInt64(Self.bigEntryCount)),
+             Self.firstLongEntry..<(Self.firstLongEntry + UInt64(Self.longEntryNames.count)):
             return make(S_IFREG | 0o644, size: 10)
         default: return nil
         }
@@ -82,8 +99,10 @@ final class InMemoryFilesystem: FilesystemOperations {
 
     private func children(of ino: UInt64) -> [(String, UInt64)]? {
         switch ino {
-        case Self.root: [("hello.txt", Self.hello), ("big", Self.big), ("link", Self.link), ("broken.bin", Self.broken)]
+        case Self.root: [("hello.txt", Self.hello), ("big", Self.big), ("link", Self.link), ("broken.bin", Self.broken),
+                         ("long", Self.long)]
         case Self.big: (0..<Self.bigEntryCount).map { (Self.bigEntryName($0), Self.firstBigEntry + UInt64($0)) }
+        case Self.long: Self.longEntryNames.enumerated().map { ($0.element, Self.firstLongEntry + UInt64($0.offset)) }
         default: nil
         }
     }
@@ -227,14 +246,14 @@ final class InMemoryFilesystem: FilesystemOperations {
     }
 
     private func waitAtGate() {
-        let target = readGate.withLock { gate in
-            guard gate.target > 0 else { return 0 }
+        let gated = readGate.withLock { gate in
+            guard gate.target > 0 || gate.holding else { return false }
             gate.inFlight += 1
             gate.maxInFlight = max(gate.maxInFlight, gate.inFlight)
-            return gate.target
+            return true
         }
-        guard target > 0 else { return }
-        for _ in 0..<1000 where readGate.withLock({ $0.maxInFlight < target }) { usleep(10_000) }
+        guard gated else { return }
+        for _ in 0..<3000 where readGate.withLock({ $0.maxInFlight < $0.target || $0.holding }) { usleep(10_000) }
         readGate.withLock { $0.inFlight -= 1 }
     }
 

@@ -64,6 +64,13 @@ final class MountedFilesystem: Sendable {
         rmdir(path)
     }
 
+    /// True once `run()` returned (the session ended by itself: requestExit, a signal) within `timeout`.
+    func waitUntilFinished(timeout: TimeInterval) -> Bool {
+        guard finished.wait(timeout: .now() + timeout) == .success else { return false }
+        finished.signal()
+        return true
+    }
+
     var isMounted: Bool {
         guard let mounts = try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8) else { return false }
         return mounts.split(separator: "\n").contains { $0.split(separator: " ").dropFirst().first.map(String.init) == path }

@@ -21,13 +21,14 @@ final class MountedFastIOFS: @unchecked Sendable {
     var path: String { mountpoint.path }
 
     /// Mounts with `fastiofs mount MNT --foreground --api-url URL --cache-dir DIR ARGS...`, the token in
-    /// `FASTIO_TOKEN`. `mountpoint` nil -> a fresh temp dir.
+    /// `FASTIO_TOKEN`. `mountpoint` nil -> a fresh temp dir. The process's output goes to `logFile`
+    /// (default `DIR/foreground.log`; give one elsewhere for a cache directory that does not exist yet).
     static func mount(_ emulator: EmulatorProcess, token: String? = nil, arguments: [String] = [],
-                      mountpoint: URL? = nil, cacheDirectory: URL? = nil, environment: [String: String] = [:],
-                      timeout: TimeInterval = 30) throws -> MountedFastIOFS {
+                      mountpoint: URL? = nil, cacheDirectory: URL? = nil, logFile: URL? = nil,
+                      environment: [String: String] = [:], timeout: TimeInterval = 30) throws -> MountedFastIOFS {
         let mnt = try mountpoint ?? EmulatorProcess.makeTempDirectory(prefix: "fastiofs-mnt")
         let cache = try cacheDirectory ?? EmulatorProcess.makeTempDirectory(prefix: "fastiofs-cache")
-        let m = try MountedFastIOFS(mountpoint: mnt, cacheDirectory: cache,
+        let m = try MountedFastIOFS(mountpoint: mnt, cacheDirectory: cache, logFile: logFile,
                                     apiURL: emulator.baseURL.absoluteString, token: token ?? emulator.primaryToken,
                                     arguments: arguments, environment: environment)
         try m.waitUntilMounted(timeout: timeout)
@@ -37,16 +38,16 @@ final class MountedFastIOFS: @unchecked Sendable {
     /// Starts the daemon like `mount` and returns at once, before it has mounted.
     static func start(_ emulator: EmulatorProcess, arguments: [String] = []) throws -> MountedFastIOFS {
         try MountedFastIOFS(mountpoint: try EmulatorProcess.makeTempDirectory(prefix: "fastiofs-mnt"),
-                            cacheDirectory: try EmulatorProcess.makeTempDirectory(prefix: "fastiofs-cache"),
+                            cacheDirectory: try EmulatorProcess.makeTempDirectory(prefix: "fastiofs-cache"), logFile: nil,
                             apiURL: emulator.baseURL.absoluteString, token: emulator.primaryToken,
                             arguments: arguments, environment: [:])
     }
 
-    private init(mountpoint: URL, cacheDirectory: URL, apiURL: String, token: String, arguments: [String],
+    private init(mountpoint: URL, cacheDirectory: URL, logFile: URL?, apiURL: String, token: String, arguments: [String],
                  environment: [String: String]) throws {
         self.mountpoint = mountpoint
         self.cacheDirectory = cacheDirectory
-        logURL = cacheDirectory.appendingPathComponent("foreground.log")
+        logURL = logFile ?? cacheDirectory.appendingPathComponent("foreground.log")
         // Kept when the test made it (its inode may be named in JOURNAL_STREAM).
         if !FileManager.default.fileExists(atPath: logURL.path) {
             _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)

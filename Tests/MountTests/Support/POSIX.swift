@@ -86,13 +86,18 @@ enum POSIX {
         guard let dir = opendir(path) else { throw SyscallError(errno: errno, call: "opendir \(path)") }
         defer { closedir(dir) }
         var names: [String] = []
-        while let entry = readdir(dir) {
+        while true {
+            errno = 0
+            // A NULL with errno set is a failed listing (EIO, say), not its end.
+            guard let entry = readdir(dir) else {
+                if errno != 0 { throw SyscallError(errno: errno, call: "readdir \(path)") }
+                return names
+            }
             let name = withUnsafePointer(to: entry.pointee.d_name) {
                 $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
             }
             if name != "." && name != ".." { names.append(name) }
         }
-        return names
     }
 }
 
