@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(name: "FastIOFSTests", dependencies: ["FastIOFS", "FastIO", "EmulatorHarness"], swiftSettings: strict),
         .testTarget(name: "MountTests", dependencies: ["EmulatorHarness", "CFuseShim"], swiftSettings: strict),
         // FuseBridge through the real kernel, against an in-memory FilesystemOperations double.
-        .testTarget(name: "FuseBridgeTests", dependencies: ["FuseBridge", "FastIOFS"], swiftSettings: strict),
+        .testTarget(name: "FuseBridgeTests", dependencies: ["FuseBridge", "FastIOFS", "FastIO"], swiftSettings: strict),
         // The metrics exposition and its HTTP server, without a mount.
         .testTarget(name: "FastIOFSMetricsTests", dependencies: ["FastIOFSMetrics", "FastIO", "FastIOFS", "FuseBridge"],
                     swiftSettings: strict),

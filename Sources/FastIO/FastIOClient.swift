@@ -7,7 +7,7 @@ import Logging
 /// envelope shapes, and errors as `FastIOError` carrying the errno the kernel should see.
 ///
 /// Invariants: safe to use from any number of threads at once (all state is immutable or behind a
-/// Mutex); never blocks Swift's cooperative pool on purpose (call it from pthreads/FUSE workers);
+/// `Locked`); never blocks Swift's cooperative pool on purpose (call it from pthreads/FUSE workers);
 /// the token only ever appears in the `Authorization` header, never in URLs, logs or errors.
 public final class FastIOClient: FastIOAPI, Sendable {
     public let baseURL: URL

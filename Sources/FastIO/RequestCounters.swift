@@ -1,11 +1,10 @@
-import Synchronization
 
 /// Counts HTTP requests sent, per route template (`GET storage/list`, `GET storage/read`, …) and per
 /// route and status, the retries and 429 waits between them, the file bytes read, and the TCP/TLS
 /// connections libcurl had to open for them.
 ///
 /// Invariant: every attempt that reached libcurl is counted once, retries included; counts only grow
-/// (until `reset`); thread-safe under one `Mutex` held only for a few dictionary increments.
+/// (until `reset`); thread-safe under one `Locked` held only for a few dictionary increments.
 final class RequestCounters: Sendable {
     private struct Counts {
         var byRoute: [String: Int] = [:]
@@ -17,7 +16,7 @@ final class RequestCounters: Sendable {
         var connectionsOpened = 0
         var inFlight: [String: Int] = [:]
     }
-    private let counts = Mutex(Counts())
+    private let counts = Locked(Counts())
 
     /// A request of `route` is about to be sent (pair with `record`).
     func started(route: String) {

@@ -1,6 +1,6 @@
+import FastIO
 import Foundation
 import Logging
-import Synchronization
 
 /// The mounting user's rights in each mounted profile, learned from the server on first need and
 /// learned again after the profile's membership changed (`member:`/`members` activity).
@@ -33,7 +33,7 @@ final class AccessTable: Sendable {
         var callerRetryAt: Double?
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
     private let learn: Learn
     private let whoAmI: @Sendable () throws -> String
     private let retryAfter: Double
@@ -47,7 +47,7 @@ final class AccessTable: Sendable {
         for (index, access) in known where rights.indices.contains(index) {
             rights[index] = Learned(access: access, dueAt: now + lifetime)
         }
-        state = Mutex(State(rights: rights, generations: [Int](repeating: 0, count: profileCount),
+        state = Locked(State(rights: rights, generations: [Int](repeating: 0, count: profileCount),
                             callerID: nil, callerRetryAt: nil))
         self.learn = learn
         self.whoAmI = whoAmI

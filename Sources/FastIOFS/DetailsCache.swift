@@ -1,5 +1,4 @@
 import FastIO
-import Synchronization
 
 /// Recently fetched full node details (hash, MIME type ...), for xattr reads.
 ///
@@ -8,7 +7,7 @@ import Synchronization
 final class DetailsCache: Sendable {
     let ttl: Double
     let capacity: Int
-    private let entries = Mutex<[UInt64: (node: RemoteNode, fetchedAt: Double)]>([:])
+    private let entries = Locked<[UInt64: (node: RemoteNode, fetchedAt: Double)]>([:])
 
     init(ttl: Double, capacity: Int = 256) {
         self.ttl = ttl

@@ -1,4 +1,4 @@
-import Synchronization
+import FastIO
 
 /// An open directory: serves entries by index, holding only the current listing page in memory.
 ///
@@ -30,7 +30,7 @@ final class DirectoryStream: Sendable {
     private let source: Source
     private let collectLimit: Int
     private let onComplete: @Sendable (FolderPager, [ListedEntry], _ listedAt: Double) -> Void
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     init(directory: UInt64, parent: UInt64, source: Source, fetchedAt: Double? = nil, collectLimit: Int,
          onComplete: @escaping @Sendable (FolderPager, [ListedEntry], _ listedAt: Double) -> Void) {
@@ -46,7 +46,7 @@ final class DirectoryStream: Sendable {
             initial.exhausted = true
             initial.collected = nil
         }
-        state = Mutex(initial)
+        state = Locked(initial)
     }
 
     /// The entry at `index` (0-based, server entries only), or nil past the end.

@@ -1,4 +1,4 @@
-import Synchronization
+import FastIO
 
 /// The open directory and file handles of a mount, by handle number.
 ///
@@ -10,7 +10,7 @@ final class HandleTable: Sendable {
         var directories: [UInt64: DirectoryStream] = [:]
         var files: [UInt64: RangeStreamer] = [:]
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     func add(_ directory: DirectoryStream) -> UInt64 {
         state.withLock { state in

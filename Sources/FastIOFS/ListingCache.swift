@@ -1,4 +1,4 @@
-import Synchronization
+import FastIO
 
 /// A complete listing of one directory, in server order, with a name index.
 ///
@@ -42,7 +42,7 @@ public final class ListingCache: Sendable {
         var order: [UInt64] = []
         var totalEntries = 0
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init(ttl: Double, maxEntriesPerListing: Int = 20_000, maxTotalEntries: Int = 200_000) {
         self.ttl = ttl

@@ -1,6 +1,6 @@
+import FastIO
 import Foundation
 import Glibc
-import Synchronization
 
 /// Gives memory the allocator keeps after a burst (thousands of uploads through many threads leave
 /// free chunks in many arenas) back to the system, at most once every `interval` seconds, when the
@@ -9,7 +9,7 @@ import Synchronization
 /// Invariant: `malloc_trim` runs only from `trimIfDue`, never more often than `interval`.
 final class MemoryTrim: Sendable {
     let interval: Double
-    private let last = Mutex<Double>(-.infinity)
+    private let last = Locked<Double>(-.infinity)
 
     init(interval: Double = 10) { self.interval = interval }
 

@@ -1,4 +1,4 @@
-import Synchronization
+import FastIO
 
 /// The inodes the kernel holds references to, keyed both ways (inode <-> identity).
 ///
@@ -17,7 +17,7 @@ public final class NodeTable: Sendable {
         let parent: UInt64
         let name: String
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let profiles: [MountedProfile]
 
     public init(profiles: [MountedProfile], root: NodeIdentity, rootMetadata: NodeMetadata) {

@@ -1,3 +1,4 @@
+import FastIO
 import Foundation
 import Synchronization
 
@@ -31,7 +32,7 @@ public final class ReadBudget: Sendable {
         var idle: [IdleMapping] = []
         var idleBytes = 0
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init(limit: Int) { self.limit = max(0, limit) }
 

@@ -1,5 +1,5 @@
+import FastIO
 import Foundation
-import Synchronization
 
 /// Runs at most one computation per key at a time; callers arriving meanwhile wait for its result.
 ///
@@ -11,7 +11,7 @@ final class SingleFlight<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         let condition = NSCondition()
         var result: Result<Value, FSError>?
     }
-    private let flights = Mutex<[Key: Flight]>([:])
+    private let flights = Locked<[Key: Flight]>([:])
 
     func run(_ key: Key, _ body: () throws(FSError) -> Value) throws(FSError) -> Value {
         let (flight, leader): (Flight, Bool) = flights.withLock { flights in

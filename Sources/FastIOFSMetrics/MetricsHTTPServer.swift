@@ -1,7 +1,7 @@
+import FastIO
 import Foundation
 import Glibc
 import Logging
-import Synchronization
 
 /// Answers `GET /metrics` over HTTP/1.0 on one dedicated thread; everything else gets 404 (or 400).
 ///
@@ -23,7 +23,7 @@ public final class MetricsHTTPServer: Sendable {
         var started = false
         var stopped = false
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let listener: Int32
     /// A pipe: `stop()` writes to [1], the thread polls [0] beside the sockets.
     private let wakeRead: Int32

@@ -2,7 +2,6 @@ import FastIO
 import FastIOFS
 import FuseBridge
 import Prometheus
-import Synchronization
 
 /// The mount's Prometheus registry: FUSE operations recorded as they finish, everything else read
 /// from the API client and the core at each scrape.
@@ -40,8 +39,8 @@ public final class MountMetrics: FuseOperationObserver, Sendable {
     private let operations: [Counter]
     private let durations: [DurationHistogram]
     /// Keyed by `errorKey(operation, errno)`; a counter is created the first time a pair is seen.
-    private let errors = Mutex<[Int: Counter]>([:])
-    private let scrape = Mutex(MirroredCounters())
+    private let errors = Locked<[Int: Counter]>([:])
+    private let scrape = Locked(MirroredCounters())
 
     public init(sources: Sources) {
         self.sources = sources

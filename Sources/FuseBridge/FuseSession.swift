@@ -1,8 +1,8 @@
 import CFuseShim
+import FastIO
 import FastIOFS
 import Glibc
 import Logging
-import Synchronization
 
 /// One libfuse low-level session driving a `FilesystemOperations`: create, mount, run the
 /// multithreaded loop, then unmount and destroy.
@@ -25,7 +25,7 @@ public final class FuseSession: Sendable {
     private let context: FuseBridgeContext
     private let options: FuseMountOptions
     private let control: FuseSessionControl
-    private let state: Mutex<State>
+    private let state: Locked<State>
     private let logger: Logger
     /// Kernel invalidation for the core; inert until mounted and after the session ends.
     public let notifier: FuseKernelNotifier
@@ -60,7 +60,7 @@ public final class FuseSession: Sendable {
         guard let session = fuse_session_new(&args, &operations, MemoryLayout<fuse_lowlevel_ops>.size, userdata) else {
             throw .creationFailed(LibfuseLog.takeLastError() ?? "fuse_session_new failed (options: \(options.optionString))")
         }
-        self.state = Mutex(State(sessionBits: UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(session)))))
+        self.state = Locked(State(sessionBits: UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(session)))))
         control.attach(session)
     }
 

@@ -1,7 +1,7 @@
 import CFuseShim
+import FastIO
 import Glibc
 import Logging
-import Synchronization
 
 /// Routes libfuse's own messages (e.g. "fuse: unknown option(s)", mount errors) into swift-log, and
 /// remembers the last error so `FuseSessionError` can say what went wrong even when stderr is
@@ -16,7 +16,7 @@ enum LibfuseLog {
         var pendingLine = ""
     }
 
-    private static let state = Mutex(State())
+    private static let state = Locked(State())
 
     static func install(_ logger: Logger) {
         state.withLock { $0.logger = logger }

@@ -1,6 +1,6 @@
+import FastIO
 import Foundation
 import Glibc
-import Synchronization
 
 /// The daemon's end of the readiness pipe: the launcher passes its write end as the descriptor named
 /// by `FASTIOFS_READY_FD`; the daemon writes exactly one line, `ready` or `error: <message>`, then
@@ -8,12 +8,12 @@ import Synchronization
 final class ReadinessChannel: Sendable {
     static let environmentVariable = "FASTIOFS_READY_FD"
 
-    private let fd: Mutex<Int32?>
+    private let fd: Locked<Int32?>
 
     private init(fd: Int32) {
         // Keep it out of helper programs (fusermount3) the daemon starts.
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        self.fd = Mutex(fd)
+        self.fd = Locked(fd)
     }
 
     static func fromEnvironment(_ environment: [String: String]) -> ReadinessChannel? {

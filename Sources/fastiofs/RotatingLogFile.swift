@@ -1,6 +1,6 @@
+import FastIO
 import Foundation
 import Glibc
-import Synchronization
 
 /// The daemon's log file, rotated by size: when a line would take it past `maxBytes`, `fastiofs.log`
 /// becomes `fastiofs.log.1` (`.1` becomes `.2`, ... up to `keep`, the oldest is dropped) and a new
@@ -20,7 +20,7 @@ final class RotatingLogFile: LogLineSink {
     let maxBytes: Int64
     let keep: Int
     let redirectStandardError: Bool
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     init(path: String, maxBytes: Int64, keep: Int, redirectStandardError: Bool) throws(CommandFailure) {
         self.path = path
@@ -28,7 +28,7 @@ final class RotatingLogFile: LogLineSink {
         self.keep = max(1, keep)
         self.redirectStandardError = redirectStandardError
         let fd = try Self.open(path)
-        state = Mutex(State(fd: fd, size: Self.size(of: fd)))
+        state = Locked(State(fd: fd, size: Self.size(of: fd)))
         if redirectStandardError { dup2(fd, 2) }
     }
 

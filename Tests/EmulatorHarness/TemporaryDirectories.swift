@@ -10,20 +10,22 @@ import Glibc
 /// recursively: if a mount were still live there, a recursive removal would delete the mounted
 /// files); every other one is removed with its contents. Thread-safe; the exit hook is installed once.
 public enum TemporaryDirectories {
-    private static let registered = Mutex<[(path: String, isMountpoint: Bool)]>([])
+    /// Guards `registeredPaths` (an NSLock, a pthread mutex ThreadSanitizer sees).
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var registeredPaths: [(path: String, isMountpoint: Bool)] = []  // under `lock`
     private static let hookInstalled = Atomic<Bool>(false)
 
     public static func register(_ url: URL, isMountpoint: Bool) {
-        registered.withLock { $0.append((url.path, isMountpoint)) }
+        lock.withLock { registeredPaths.append((url.path, isMountpoint)) }
         if !hookInstalled.exchange(true, ordering: .acquiringAndReleasing) {
             atexit { TemporaryDirectories.removeAll() }
         }
     }
 
     static func removeAll() {
-        let all = registered.withLock { list in
-            defer { list.removeAll() }
-            return list
+        let all = lock.withLock {
+            defer { registeredPaths.removeAll() }
+            return registeredPaths
         }
         for entry in all {
             if entry.isMountpoint || isMountpoint(entry.path) {

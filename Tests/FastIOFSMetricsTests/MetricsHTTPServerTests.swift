@@ -1,8 +1,8 @@
+import FastIO
 @testable import FastIOFSMetrics
 import Foundation
 import Glibc
 import Logging
-import Synchronization
 import Testing
 
 /// The metrics server on an ephemeral loopback port, spoken to over plain sockets.
@@ -116,7 +116,7 @@ struct MetricsHTTPServerTests {
 
 /// Counts scrapes from the server's thread.
 final class ScrapeCounter: Sendable {
-    private let count = Mutex(0)
+    private let count = Locked(0)
     func next() -> Int { count.withLock { $0 += 1; return $0 } }
 }
 

@@ -4,15 +4,14 @@ import FastIOFS
 import Foundation
 import FuseBridge
 import Glibc
-import Synchronization
 import Testing
 
 /// The exposition: FUSE operations as recorded, the client's and the core's totals as sampled.
 @Suite struct MountMetricsTests {
     /// Sources a test sets by hand.
     final class FakeSources: Sendable {
-        let api = Mutex(APIStatistics())
-        let core = Mutex(CoreStatistics())
+        let api = Locked(APIStatistics())
+        let core = Locked(CoreStatistics())
         var sources: MountMetrics.Sources {
             MountMetrics.Sources(api: { self.api.withLock { $0 } }, core: { self.core.withLock { $0 } })
         }

@@ -76,7 +76,7 @@ import Testing
 
 @Suite struct AccessTableTests {
     final class Script: Sendable {
-        let answers = Mutex<[Result<ProfileAccess, MockError>]>([])
+        let answers = Locked<[Result<ProfileAccess, MockError>]>([])
         let asked = Atomic<Int>(0)
         let whoAmIAsked = Atomic<Int>(0)
     }

@@ -6,8 +6,8 @@ import Testing
 
 /// A `KernelNotifier` that records what it was told, and on which thread.
 final class RecordingNotifier: KernelNotifier {
-    private let calls = Mutex<[KernelInvalidation]>([])
-    private let threads = Mutex<Set<UInt>>([])
+    private let calls = Locked<[KernelInvalidation]>([])
+    private let threads = Locked<Set<UInt>>([])
     func invalidateInode(_ ino: UInt64, offset: Int64, length: Int64) { record(.inode(ino)) }
     func invalidateEntry(parent: UInt64, name: String) { record(.entry(parent: parent, name: name)) }
     func notifyDelete(parent: UInt64, child: UInt64, name: String) { record(.delete(parent: parent, child: child, name: name)) }
@@ -246,9 +246,9 @@ final class RecordingNotifier: KernelNotifier {
 /// An API whose activity poll follows a script (answers and failures), for the poller loop.
 final class ScriptedActivityAPI: CancellableActivityPolling {
     enum Step: Sendable { case keys([String]), fail(Int32), block }
-    private let script: Mutex<[Step]>
-    private let seen = Mutex<[String?]>([])
-    init(_ steps: [Step]) { script = Mutex(steps) }
+    private let script: Locked<[Step]>
+    private let seen = Locked<[String?]>([])
+    init(_ steps: [Step]) { script = Locked(steps) }
     var lastActivities: [String?] { seen.withLock { $0 } }
     func pollActivity(profileID: String, wait: Int, lastActivity: String?,
                       cancellation: TransferCancellation) throws -> ActivityPoll {
@@ -267,7 +267,7 @@ final class ScriptedActivityAPI: CancellableActivityPolling {
 
 /// What the poller handed to its callbacks.
 final class PollRecorder: Sendable {
-    let keys = Mutex<[String]>([])
+    let keys = Locked<[String]>([])
     let failures = Atomic<Int>(0)
 }
 

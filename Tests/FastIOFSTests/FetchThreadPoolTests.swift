@@ -1,3 +1,4 @@
+import FastIO
 @testable import FastIOFS
 import Foundation
 import Synchronization
@@ -11,7 +12,7 @@ import Testing
         let blocker = DispatchSemaphore(value: 0)
         let running = DispatchSemaphore(value: 0)
         let finished = DispatchSemaphore(value: 0)
-        let order = Mutex<[String]>([])
+        let order = Locked<[String]>([])
         pool.submit { running.signal(); blocker.wait() }  // occupies the only thread
         running.wait()
         for name in ["read-ahead 1", "read-ahead 2"] {

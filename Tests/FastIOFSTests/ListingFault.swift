@@ -1,5 +1,4 @@
 import FastIO
-import Synchronization
 
 /// Hostile listings for `MockFastIO`: a folder whose pages never end, the way a broken server's would.
 ///
@@ -21,8 +20,8 @@ final class ListingFault: Sendable {
         var pattern: Pattern
         var served = 0
     }
-    private let folders = Mutex<[String: Faulted]>([:])
-    private let failing = Mutex<Set<String>>([])
+    private let folders = Locked<[String: Faulted]>([:])
+    private let failing = Locked<Set<String>>([])
 
     /// The next request with a cursor for `folderID` fails (EIO), once.
     func failNextLaterPage(folderID: String) { _ = failing.withLock { $0.insert(folderID) } }

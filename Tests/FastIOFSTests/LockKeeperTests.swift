@@ -2,13 +2,12 @@ import FastIO
 @testable import FastIOFS
 import Foundation
 import Logging
-import Synchronization
 import Testing
 
 /// The lock keeper's rounds with an injected clock and a scripted server (no thread, no wait).
 @Suite struct LockKeeperTests {
     final class ManualClock: WriteClock {
-        let value = Mutex(0.0)
+        let value = Locked(0.0)
         func now() -> Double { value.withLock { $0 } }
         func set(_ seconds: Double) { value.withLock { $0 = seconds } }
     }
@@ -21,7 +20,7 @@ import Testing
             var failHeartbeat = false
             var version = "v1"
         }
-        let state = Mutex(State())
+        let state = Locked(State())
 
         var server: LockKeeper.Server {
             LockKeeper.Server(

@@ -1,7 +1,6 @@
 import FastIO
 @testable import FastIOFS
 import Foundation
-import Synchronization
 
 /// The write half of the in-memory Fast.io: folders, uploads (single and chunked, placed or not),
 /// update/move/delete, locks (with a switch for "another user holds this lock"), and a switch that
@@ -23,7 +22,7 @@ final class MockWriteState: Sendable {
         var failUploadsWith: Int32?
         var nextSession = 1
     }
-    let state = Mutex(State())
+    let state = Locked(State())
 }
 
 /// Holds single-call uploads after the server placed their node: the window in which the server

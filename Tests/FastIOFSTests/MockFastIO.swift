@@ -1,7 +1,6 @@
 import FastIO
 import FastIOFS
 import Foundation
-import Synchronization
 
 /// An error carrying an errno, as the real client's errors do.
 struct MockError: Error, ErrnoProviding, CustomStringConvertible {
@@ -31,7 +30,7 @@ final class MockFastIO: FastIOAPI, RequestCounting, Sendable {
         var failReadsWith: Int32?
         var readDelay: Double = 0
     }
-    let state = Mutex(State())
+    let state = Locked(State())
     /// The write half's state (MockFastIO+Write.swift). Stored here, one per mock: kept in a global
     /// table keyed by `ObjectIdentifier`, a new mock at a freed mock's address inherited its locks.
     let writes = MockWriteState()

@@ -1,7 +1,6 @@
 import FastIO
 @testable import FastIOFS
 import Foundation
-import Synchronization
 import Testing
 
 @Suite struct ReadTests {
@@ -55,7 +54,7 @@ import Testing
         let fs = try fixture.mount(budget: 6 << 20, maxWindow: 4 << 20)
         defer { fs.destroy() }
         let ino = try resolve(fs, "workspaces/alpha/big.bin").attributes.ino
-        let failures = Mutex(0)
+        let failures = Locked(0)
         DispatchQueue.concurrentPerform(iterations: 6) { worker in
             do {
                 let handle = try fs.open(ino: ino, flags: O_RDONLY, context: reader).handle
@@ -83,7 +82,7 @@ import Testing
         defer { fs.destroy() }
         let ino = try resolve(fs, "workspaces/alpha/big.bin").attributes.ino
         let handle = try fs.open(ino: ino, flags: O_RDONLY, context: reader).handle
-        let mismatches = Mutex(0)
+        let mismatches = Locked(0)
         DispatchQueue.concurrentPerform(iterations: 64) { index in  // like the kernel's async readahead
             let offset = Int64(index) * (128 << 10)
             let got = try? readBytes(fs, ino: ino, handle: handle, offset: offset, size: 128 << 10)
@@ -162,7 +161,7 @@ import Testing
         let ino = try resolve(fs, "workspaces/alpha/big.bin").attributes.ino
         let handle = try fs.open(ino: ino, flags: O_RDONLY, context: reader).handle
         fixture.api.failReads(with: EIO)
-        let outcome = Mutex<Int32?>(nil)
+        let outcome = Locked<Int32?>(nil)
         let finished = finishes(within: 10) {
             do {
                 _ = try readBytes(fs, ino: ino, handle: handle, offset: 0, size: 4096)

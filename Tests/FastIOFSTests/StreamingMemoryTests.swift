@@ -49,7 +49,7 @@ final class GeneratedFileAPI: FastIOAPI, Sendable {
         let fs = try FastIOFileSystem(api: api, configuration: configuration, logger: testLogger)
         defer { fs.destroy() }
         let ino = try fs.lookup(parent: 1, name: "big").attributes.ino
-        let wrong = Mutex(0)
+        let wrong = Locked(0)
         let started = Date()
         DispatchQueue.concurrentPerform(iterations: 4) { _ in
             guard let handle = try? fs.open(ino: ino, flags: O_RDONLY, context: reader).handle else {

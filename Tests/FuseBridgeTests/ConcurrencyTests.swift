@@ -1,6 +1,6 @@
+import FastIO
 import Foundation
 import Glibc
-import Synchronization
 import Testing
 
 extension FuseMountTests {
@@ -12,7 +12,7 @@ extension FuseMountTests {
                 let readers = 24
                 filesystem.readGate.withLock { $0.target = readers }
                 let group = DispatchGroup()
-                let failures = Mutex(0)
+                let failures = Locked(0)
                 for index in 0..<readers {
                     let path = mount.url("big/" + InMemoryFilesystem.bigEntryName(index))
                     group.enter()

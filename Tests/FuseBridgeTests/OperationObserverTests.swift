@@ -1,8 +1,8 @@
+import FastIO
 import FastIOFS
 import Foundation
 import FuseBridge
 import Glibc
-import Synchronization
 import Testing
 
 extension FuseMountTests {
@@ -14,8 +14,8 @@ extension FuseMountTests {
                 var operation: FuseOperation
                 var errno: Int32
             }
-            let calls = Mutex<[Call]>([])
-            let longest = Mutex<Duration>(.zero)
+            let calls = Locked<[Call]>([])
+            let longest = Locked<Duration>(.zero)
 
             func operationFinished(_ operation: FuseOperation, errno: Int32, duration: Duration) {
                 calls.withLock { $0.append(Call(operation: operation, errno: errno)) }

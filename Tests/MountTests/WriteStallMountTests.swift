@@ -1,7 +1,6 @@
 import EmulatorHarness
 import Foundation
 import Glibc
-import Synchronization
 import Testing
 
 /// One file's slow work never stalls the rest of the mount: while a first write fetches a big
@@ -37,19 +36,20 @@ struct WriteStallMountTests {
     }()
 
     /// Runs `body` on its own thread; `finished` turns true when it returned.
-    final class Background: Sendable {
-        let done = Mutex<(finished: Bool, error: String?)>((false, nil))
+    final class Background: @unchecked Sendable {  // unchecked: `done` is touched only under `lock`
+        private let lock = NSLock()
+        private var done: (finished: Bool, error: String?) = (false, nil)
         init(_ body: @escaping @Sendable () throws -> Void) {
             let thread = Thread { [self] in
                 var failure: String?
                 do { try body() } catch { failure = "\(error)" }
-                done.withLock { $0 = (true, failure) }
+                lock.withLock { done = (true, failure) }
             }
             thread.stackSize = 1 << 20
             thread.start()
         }
-        var finished: Bool { done.withLock { $0.finished } }
-        var error: String? { done.withLock { $0.error } }
+        var finished: Bool { lock.withLock { done.finished } }
+        var error: String? { lock.withLock { done.error } }
     }
 
     /// Seconds `body` took.

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// Decides, before a request is handled, whether to inject a failure (`--fail-rate`, or
 /// `--upload-fail-rate` for the upload routes only) or a 429 (`--rate-limit-rate`).
@@ -27,7 +26,7 @@ struct FaultInjector: Sendable {
 /// A per-user fixed 60-second window that feeds the `x-ve-limit-*` headers (never enforced by itself).
 final class RateLimitWindow: Sendable {
     static let max = 5000
-    private let state = Mutex<[String: (start: Int64, used: Int)]>([:])
+    private let state = Locked<[String: (start: Int64, used: Int)]>([:])
 
     /// (avail, max, expires epoch seconds) after counting one request for `key`.
     func count(_ key: String) -> (Int, Int, Int64) {

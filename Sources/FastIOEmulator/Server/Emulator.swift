@@ -1,7 +1,6 @@
 import Foundation
 import GRDB
 import Logging
-import Synchronization
 
 /// The running emulator's shared state: configuration, store, clock, signer, token table and in-flight gates.
 /// Invariant: all persistent state lives in `store` (SQLite + blob files); the rest is derived or per-process.
@@ -53,14 +52,14 @@ final class Emulator: Sendable {
 
 /// Set once shutdown starts, so long-polls return promptly.
 final class StopFlag: Sendable {
-    private let value = Mutex(false)
+    private let value = Locked(false)
     func set() { value.withLock { $0 = true } }
     var isSet: Bool { value.withLock { $0 } }
 }
 
 /// Counts in-flight operations per key and refuses more than `limit` at once.
 final class InFlightGate: Sendable {
-    private let counts = Mutex<[String: Int]>([:])
+    private let counts = Locked<[String: Int]>([:])
     let limit: Int
     init(limit: Int) { self.limit = limit }
 

@@ -1,10 +1,9 @@
-import Synchronization
 
 /// Blob hashes that were just written (or found already present) and are not yet referenced by a committed row.
 /// Invariant: a pinned blob is never deleted; a hash stays pinned from `BlobStore.commit` until its writer has
 /// committed the row that references it (or given up), so garbage collection cannot race an upload or note write.
 final class BlobPins: Sendable {
-    private let counts = Mutex<[String: Int]>([:])
+    private let counts = Locked<[String: Int]>([:])
 
     /// Pins `hash` and runs `body` while holding the lock (a removal cannot interleave with it).
     func pin(_ hash: String, while body: () -> Int32) -> Int32 {

@@ -1,5 +1,4 @@
 import NIOCore
-import Synchronization
 
 /// Buffers of one size that read responses fill and hand to the socket, kept between chunks and
 /// requests so their memory stays mapped and touched.
@@ -15,7 +14,7 @@ import Synchronization
 final class ChunkBufferPool: Sendable {
     let chunkLength: Int
     let capacity: Int
-    private let kept = Mutex<[ByteBuffer]>([])
+    private let kept = Locked<[ByteBuffer]>([])
 
     init(chunkLength: Int, capacity: Int) {
         self.chunkLength = chunkLength

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// Microsecond wall-clock timestamps and the wire formats the API uses for them.
 enum Timestamps {
@@ -94,9 +93,9 @@ enum Timestamps {
 
 /// Hands out strictly increasing microsecond timestamps (unique per server, never below wall clock).
 final class MonotonicClock: Sendable {
-    private let last: Mutex<Int64>
+    private let last: Locked<Int64>
 
-    init(floor: Int64) { last = Mutex(floor) }
+    init(floor: Int64) { last = Locked(floor) }
 
     func next() -> Int64 {
         last.withLock { value in

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// Assembles a chunked upload while its chunks arrive: each stored chunk that extends the contiguous
 /// run from chunk 1 is appended to one file and hashed at once, so `complete` only syncs and commits
@@ -44,7 +43,7 @@ final class IncrementalAssembly: Sendable {
         let extra: String?
     }
 
-    private let sessions = Mutex<[String: Session]>([:])
+    private let sessions = Locked<[String: Session]>([:])
 
     /// Call after chunk `order` of `uploadID` was stored under `blobs`: the append runs in the
     /// background (the chunk's answer does not wait for it; `take` does).

@@ -1,5 +1,5 @@
+import FastIO
 import Logging
-import Synchronization
 
 /// The coherence machinery of one mount: per-profile freshness, own-change expectations, the kernel
 /// invalidation queue and the activity pollers.
@@ -15,7 +15,7 @@ public final class CoherenceController: Sendable {
         var started = false
         var stopped = false
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(profileCount: Int, configuration: MountConfiguration, logger: Logger) {
         freshness = FreshnessPolicy(profileCount: profileCount, coherentTTL: configuration.coherentTTL,

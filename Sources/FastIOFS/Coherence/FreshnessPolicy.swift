@@ -1,5 +1,5 @@
+import FastIO
 import Logging
-import Synchronization
 
 /// How long each profile's metadata may be trusted, from the health of its activity polling.
 ///
@@ -15,14 +15,14 @@ public final class FreshnessPolicy: Sendable {
     }
     public let coherentTTL: Double
     public let fallbackTTL: Double
-    private let state: Mutex<State>
+    private let state: Locked<State>
     private let logger: Logger
 
     public init(profileCount: Int, coherentTTL: Double, fallbackTTL: Double, logger: Logger) {
         self.coherentTTL = coherentTTL
         self.fallbackTTL = fallbackTTL
         self.logger = logger
-        state = Mutex(State(health: Array(repeating: .starting, count: profileCount),
+        state = Locked(State(health: Array(repeating: .starting, count: profileCount),
                             warned: Array(repeating: false, count: profileCount)))
     }
 

@@ -1,6 +1,6 @@
+import FastIO
 import Foundation
 import Logging
-import Synchronization
 
 /// Kernel invalidations waiting to be sent, and the thread that sends them.
 ///
@@ -22,7 +22,7 @@ public final class InvalidationQueue: Sendable {
         /// Handed to an attached notifier, by kind (dropped ones are not among them).
         var delivered: [KernelInvalidation.Kind: Int] = [:]
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
     /// Signalled on enqueue and stop; the drain thread waits on it.
     private let wakeup = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)

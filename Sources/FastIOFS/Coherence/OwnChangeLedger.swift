@@ -1,5 +1,4 @@
 import FastIO
-import Synchronization
 
 /// Node ids this mount itself just changed, so that the activity they cause is not mistaken for a
 /// remote change (the write path records them; the poller consumes them).
@@ -12,7 +11,7 @@ public final class OwnChangeLedger: Sendable {
         let profile: Int
         let id: String
     }
-    private let expectations = Mutex<[Key: [Double]]>([:])
+    private let expectations = Locked<[Key: [Double]]>([:])
     public let lifetime: Double
     public let capacity: Int
 

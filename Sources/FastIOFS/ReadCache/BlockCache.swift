@@ -1,7 +1,7 @@
+import FastIO
 import Foundation
 import Glibc
 import Logging
-import Synchronization
 
 /// The persistent read cache: file contents in blocks of `blockSize` bytes under
 /// `<cache-dir>/read/blocks/`, each keyed by (node id, version id, block index).
@@ -78,11 +78,11 @@ public final class BlockCache: Sendable {
     /// This process's own directory for blocks being written (`tmp/<pid>`).
     private let temporaryDirectory: String
     private let logger: Logger
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let signal = ConditionLocked(Signal())
     /// Block-sized scratch buffers for reads of part of a block, kept for reuse: a fresh 1 MiB per
     /// 4 KiB random read would map and fault in new pages every time. At most `spareLimit` are kept.
-    private let spares = Mutex(SpareBuffers())
+    private let spares = Locked(SpareBuffers())
     private static let spareLimit = 8
 
     /// The kept scratch buffers (`@unchecked Sendable`: only touched under `spares`' lock, and a

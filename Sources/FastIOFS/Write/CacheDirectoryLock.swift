@@ -1,5 +1,5 @@
+import FastIO
 import Foundation
-import Synchronization
 
 /// One writable mount per cache directory: an exclusive `flock` on `<cache>/write/lock`, held for
 /// the life of the process (the kernel releases it when the process ends, crash included). The lock
@@ -9,7 +9,7 @@ import Synchronization
 /// child does not inherit it); two live instances for one directory cannot exist on one machine.
 final class CacheDirectoryLock: Sendable {
     let path: String
-    private let descriptor: Mutex<Int32?>
+    private let descriptor: Locked<Int32?>
 
     init(directory: String, mountpoint: String) throws(FSError) {
         path = directory + "/lock"
@@ -23,7 +23,7 @@ final class CacheDirectoryLock: Sendable {
             throw FSError(EBUSY, detail: "the cache directory \((directory as NSString).deletingLastPathComponent) is in use by "
                           + (holder ?? "another fastiofs mount") + "; give this mount its own --cache-dir")
         }
-        descriptor = Mutex(fd)
+        descriptor = Locked(fd)
         let text = "fastiofs mount at \(mountpoint) (pid \(getpid()))\n"
         // Best effort: the lock holds whatever the file says; the text only names the holder.
         if ftruncate(fd, 0) != 0 || pwrite(fd, text, text.utf8.count, 0) != text.utf8.count {

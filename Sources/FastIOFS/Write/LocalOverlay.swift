@@ -1,4 +1,4 @@
-import Synchronization
+import FastIO
 
 /// What this mount changed in server folders that a server listing may not show yet, per folder
 /// (the counterpart of rclone's `Dir.virtual`): names it put there and nodes it took away. Every
@@ -72,7 +72,7 @@ final class LocalOverlay: Sendable {
 
     let lifetime: Double
     let capacity: Int
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(lifetime: Double = LocalOverlay.defaultLifetime, capacity: Int = LocalOverlay.defaultCapacity) {
         self.lifetime = lifetime

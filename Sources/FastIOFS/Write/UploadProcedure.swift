@@ -1,7 +1,6 @@
 import FastIO
 import Foundation
 import Logging
-import Synchronization
 
 /// Sends one frozen snapshot to the server: a single request up to 4 MB, else a chunked session with
 /// three chunks in flight (resuming from the server's chunk map when a session id was journaled);
@@ -105,9 +104,9 @@ struct UploadProcedure {
             if alreadyReceived[order] != length { orders.append(order) }
         }
         let pendingOrders = orders
-        let next = Mutex(0)
-        let failure = Mutex<(any Error)?>(nil)
-        let done = Mutex(Int64(0))
+        let next = Locked(0)
+        let failure = Locked<(any Error)?>(nil)
+        let done = Locked(Int64(0))
         let path = self.path
         let size = self.size
         let progress = onProgress

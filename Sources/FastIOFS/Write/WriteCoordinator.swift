@@ -1,7 +1,6 @@
 import FastIO
 import Foundation
 import Logging
-import Synchronization
 
 /// The write-back side of a mount: which spool file stands for which node and handle, and the
 /// driver of the effects their machines ask for (queue an upload, take or give back a lock, trash a
@@ -36,7 +35,7 @@ final class WriteCoordinator: SpoolFileContext, Sendable {
     /// The mounting user, as the creator of the nodes this mount places.
     let caller: @Sendable () -> CreatorTag
     /// Set once, right after init (it needs the coordinator's own closures).
-    private let keeperSlot = Mutex<LockKeeper?>(nil)
+    private let keeperSlot = Locked<LockKeeper?>(nil)
 
     struct Registry: Sendable {
         var byIdentity: [NodeIdentity: SpoolFile] = [:]
@@ -51,7 +50,7 @@ final class WriteCoordinator: SpoolFileContext, Sendable {
         var folderPaths: [ObjectIdentifier: String] = [:]
         var tally = UploadTally()
     }
-    let registry = Mutex(Registry())
+    let registry = Locked(Registry())
 
     /// Counts upload outcomes, discards and retirements (what `waitIdle` waits for), and the live
     /// upload workers.

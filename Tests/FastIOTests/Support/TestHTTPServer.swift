@@ -1,6 +1,6 @@
+import FastIO
 import Foundation
 import Glibc
-import Synchronization
 
 /// A tiny HTTP/1.1 server on 127.0.0.1:0 for transport tests: keep-alive, scripted answers, and
 /// misbehaviours (never answering). One thread accepts; one thread serves each connection.
@@ -47,7 +47,7 @@ final class TestHTTPServer: Sendable {
 
     let port: Int
     private let listener: Int32
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let handler: @Sendable (Request) -> Reply
     private let accepting: Bool
 

@@ -1,11 +1,10 @@
+@testable import FastIO
 import Foundation
 import Logging
-import Synchronization
-@testable import FastIO
 
 /// Collects every log line a client emits, so tests can check that no token leaks.
 final class CapturedLog: Sendable {
-    private let lines = Mutex<[String]>([])
+    private let lines = Locked<[String]>([])
 
     var all: [String] { lines.withLock { $0 } }
 

@@ -1,6 +1,6 @@
+import FastIO
 import FastIOFS
 import Glibc
-import Synchronization
 
 /// A small fixed tree served from memory, for driving FuseBridge through the real kernel.
 ///
@@ -59,7 +59,7 @@ final class InMemoryFilesystem: FilesystemOperations {
         var nextHandle: UInt64 = 1
     }
 
-    let counters = Mutex(Counters())
+    let counters = Locked(Counters())
 
     /// When `target > 0`, reads of big/ entries block until `target` of them are in flight at once
     /// (or 30 s pass), recording the highest concurrency seen: proof that slow requests overlap.
@@ -72,7 +72,7 @@ final class InMemoryFilesystem: FilesystemOperations {
         var maxInFlight = 0
     }
 
-    let readGate = Mutex(ReadGate())
+    let readGate = Locked(ReadGate())
     private let content: [UInt8] = (0..<InMemoryFilesystem.helloSize).map(InMemoryFilesystem.helloByte)
 
     // MARK: tree

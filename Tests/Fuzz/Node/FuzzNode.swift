@@ -4,7 +4,8 @@ import Foundation
 
 /// libFuzzer target `node`: any JSON document through every decoder of server objects (nodes,
 /// workspaces, shares, access rights, activity), then the decoded times into file attributes.
-/// Invariant: no input traps; every decoded node's times convert to a `FSTime`.
+/// Invariant: no input traps; a usable node has a size of at least 0 and times within the range
+/// `APITimestamp` accepts, which convert to a `FSTime`.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzNode(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     guard let start else { return 0 }
@@ -16,10 +17,13 @@ public func fuzzNode(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
         index += 1
         if let object = value.objectValue { objects.append(contentsOf: object.values) }
         if let array = value.arrayValue { objects.append(contentsOf: array) }
-        if let node = RemoteNode(json: value) {
+        if case .usable(let node, _) = RemoteNode.decode(value) {
+            precondition(node.size >= 0, "a usable node with size \(node.size)")
+            for time in [node.created, node.modified].compactMap({ $0 }) {
+                precondition((APITimestamp.earliest...APITimestamp.latest).contains(time), "a usable node at \(time)")
+                _ = FSTime(time)
+            }
             _ = PosixName.encode(node.name)
-            _ = node.created.map(FSTime.init)
-            _ = node.modified.map(FSTime.init)
         }
         _ = WorkspaceInfo(json: value)
         _ = ShareInfo(json: value)
