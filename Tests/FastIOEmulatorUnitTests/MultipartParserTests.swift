@@ -74,6 +74,52 @@ struct MultipartParserTests {
         #expect(received == content)
     }
 
+    /// The outcome of a whole body for a split size: parts' bytes, or nil when malformed.
+    static func outcome(of body: [UInt8], boundary: String, splitEvery n: Int) -> [[UInt8]]? {
+        var parser = MultipartParser(boundary: boundary)
+        var parts: [[UInt8]] = []
+        do {
+            var i = 0
+            while i < body.count {
+                for e in try parser.feed(Array(body[i..<min(body.count, i + n)])) {
+                    switch e {
+                    case .partBegin: parts.append([])
+                    case .data(let d): parts[parts.count - 1] += d
+                    case .partEnd: break
+                    }
+                }
+                i += n
+            }
+            try parser.finish()
+        } catch {
+            return nil
+        }
+        return parts
+    }
+
+    /// Found by the `multipart` fuzzer: a CRLF 1,047 bytes after a delimiter was accepted when the body
+    /// came whole and refused when it came in small buffers. Limits on padding and header blocks now
+    /// count from the delimiter, so both are refused, and just under each limit both are accepted.
+    @Test(arguments: [(1023, true), (1024, true), (1025, false), (1047, false)])
+    func paddingLimitIsTheSameForEverySplit(padding: Int, accepted: Bool) {
+        let body = Array("--b".utf8) + [UInt8](repeating: 0x20, count: padding)
+            + Array("\r\nName: x\r\n\r\nvalue\r\n--b--".utf8)
+        let whole = Self.outcome(of: body, boundary: "b", splitEvery: body.count)
+        #expect(whole == Self.outcome(of: body, boundary: "b", splitEvery: 1))
+        #expect(whole == Self.outcome(of: body, boundary: "b", splitEvery: 7))
+        #expect((whole != nil) == accepted)
+    }
+
+    @Test(arguments: [(16 * 1024 - 1, true), (16 * 1024, true), (16 * 1024 + 1, false), (20_000, false)])
+    func headerBlockLimitIsTheSameForEverySplit(headerBytes: Int, accepted: Bool) {
+        let header = "X: " + String(repeating: "h", count: headerBytes - 3)
+        let body = Array("--b\r\n\(header)\r\n\r\nvalue\r\n--b--".utf8)
+        let whole = Self.outcome(of: body, boundary: "b", splitEvery: body.count)
+        #expect(whole == Self.outcome(of: body, boundary: "b", splitEvery: 1))
+        #expect(whole == Self.outcome(of: body, boundary: "b", splitEvery: 13))
+        #expect((whole != nil) == accepted)
+    }
+
     @Test func missingClosingBoundaryIsAnError() throws {
         var parser = MultipartParser(boundary: "b")
         _ = try parser.feed(Array("--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nvalue".utf8))

@@ -107,16 +107,16 @@ public struct MultipartParser: Sendable {
                         return
                     }
                     // Transport padding then CRLF.
-                    if let crlf = Self.find([0x0D, 0x0A], in: rest) {
-                        consumed += crlf + 2
-                        state = .headers
-                        continue
+                    let crlf = [UInt8]([0x0D, 0x0A])
+                    guard let lineEnd = try Self.find(crlf, in: rest, startingWithin: Self.paddingLimit, orThrow: "bad delimiter line") else {
+                        return
                     }
-                    if rest.count > 1024 { throw ParseError.malformed("bad delimiter line") }
-                    return
+                    consumed += lineEnd + 2
+                    state = .headers
+                    continue
                 case .headers:
-                    guard let end = Self.find([0x0D, 0x0A, 0x0D, 0x0A], in: rest) else {
-                        if rest.count > 16 * 1024 { throw ParseError.malformed("part headers too long") }
+                    let blankLine = [UInt8]([0x0D, 0x0A, 0x0D, 0x0A])
+                    guard let end = try Self.find(blankLine, in: rest, startingWithin: Self.headerBlockLimit, orThrow: "part headers too long") else {
                         return
                     }
                     let block = String(decoding: rest[0..<end], as: UTF8.self)
@@ -140,6 +140,21 @@ public struct MultipartParser: Sendable {
     /// Call at end of body: throws unless the closing delimiter was seen.
     public func finish() throws {
         if state != .epilogue { throw ParseError.malformed("missing closing boundary") }
+    }
+
+    /// Most bytes of transport padding after a delimiter before its CRLF.
+    static let paddingLimit = 1024
+    /// Most bytes of one part's header block before its blank line.
+    static let headerBlockLimit = 16 * 1024
+
+    /// The first index of `needle` in `haystack` if it starts within the first `limit` bytes; nil
+    /// while more bytes could still bring it; throws `malformed(message)` once they cannot. Looking
+    /// only that far makes the outcome independent of how the body was cut into buffers.
+    private static func find(_ needle: [UInt8], in haystack: UnsafeRawBufferPointer, startingWithin limit: Int, orThrow message: String) throws -> Int? {
+        let window = UnsafeRawBufferPointer(rebasing: haystack[0..<min(haystack.count, limit + needle.count)])
+        if let at = find(needle, in: window) { return at }
+        if window.count >= limit + needle.count { throw ParseError.malformed(message) }
+        return nil
     }
 
     /// The first index of `needle` in `haystack` (memchr for its first byte, then memcmp).
