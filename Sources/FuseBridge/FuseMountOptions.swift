@@ -8,23 +8,20 @@ public struct FuseMountOptions: Sendable, Equatable {
     public var allowOther: Bool
     /// Options we do not interpret, passed to libfuse verbatim (it rejects ones it does not know).
     public var passthrough: [String]
-    /// Worker threads of the multithreaded loop. libfuse 3.14 defaults to 10, which serializes slow
-    /// (network) requests; 64 lets that many block at once.
+    /// Worker threads of the loop (`FuseWorkerLoop`). libfuse 3.14 defaults to 10, which serializes
+    /// slow (network) requests; 64 lets that many block at once.
     public var maxThreads: UInt32
-    /// One /dev/fuse descriptor per worker (less contention on the shared queue).
-    public var cloneFD: Bool
     public var tuning: FuseConnectionTuning
     /// libfuse's own request trace (`-d`), to stderr.
     public var debug: Bool
 
     public init(readOnly: Bool = false, allowOther: Bool = false, passthrough: [String] = [],
-                maxThreads: UInt32 = 64, cloneFD: Bool = true, tuning: FuseConnectionTuning = .init(),
+                maxThreads: UInt32 = 64, tuning: FuseConnectionTuning = .init(),
                 debug: Bool = false) {
         self.readOnly = readOnly
         self.allowOther = allowOther
         self.passthrough = passthrough
         self.maxThreads = maxThreads
-        self.cloneFD = cloneFD
         self.tuning = tuning
         self.debug = debug
     }

@@ -5,7 +5,7 @@ import Glibc
 import Logging
 
 /// One libfuse low-level session driving a `FilesystemOperations`: create, mount, run the
-/// multithreaded loop, then unmount and destroy.
+/// worker loop, then unmount and destroy.
 ///
 /// Lifecycle (each step at most once, in this order):
 /// `init` (fuse_session_new) -> `mount(at:)` -> `run()` [blocks; returns after unmount or
@@ -79,23 +79,24 @@ public final class FuseSession: Sendable {
         logger.info("mounted at \(mountpoint) (-o \(options.optionString))")
     }
 
-    /// Serves requests on the calling thread (plus up to `maxThreads` workers) until the filesystem is
-    /// unmounted, a termination signal arrives or `requestExit()` is called; then unmounts and
-    /// destroys the session. Install nothing else on SIGTERM/SIGINT/SIGHUP meanwhile.
+    /// Serves requests on up to `maxThreads` worker threads (`FuseWorkerLoop`; the calling thread
+    /// waits) until the filesystem is unmounted, `requestExit()` is called or a termination signal
+    /// is handled on the calling thread; then unmounts and destroys the session.
     public func run() throws(FuseSessionError) {
         guard let session = currentSession(), state.withLock({ $0.mountpoint }) != nil else { throw .notAvailable }
-        // SIGTERM/SIGINT/SIGHUP -> fuse_session_exit; SIGPIPE ignored. Only replaces default handlers.
+        // SIGTERM/SIGINT/SIGHUP -> fuse_session_exit (noticed by the loop when the signal lands on
+        // this thread; the daemon routes them to `requestExit` instead); SIGPIPE ignored. Only
+        // replaces default handlers.
         guard fuse_set_signal_handlers(session) == 0 else {
             throw .loopFailed(reason: "cannot install signal handlers")
         }
-        control.setLoopThread(pthread_self())
-        TerminationSignals.unblockWakeupInCallingThread()
-        let rc = cfuse_session_loop_mt(session, options.cloneFD ? 1 : 0, options.maxThreads, UInt32.max)
-        control.setLoopThread(nil)
-        fuse_remove_signal_handlers(session)
-        logger.info("FUSE loop ended (rc \(rc)); unmounting")
+        defer { fuse_remove_signal_handlers(session) }
+        let loop = try FuseWorkerLoop(session: session, maxThreads: Int(options.maxThreads), logger: logger)
+        control.setLoop(loop)
+        let rc = loop.run()
+        control.setLoop(nil)
+        logger.info("FUSE loop ended\(rc < 0 ? " (\(String(cString: strerror(-rc))))" : ""); unmounting")
         if let session = takeSessionForTeardown() { teardown(session) }
-        // libfuse returns the terminating signal number (> 0) after a signal; only < 0 is a failure.
         if rc < 0 { throw .loopFailed(reason: String(cString: strerror(-rc))) }
     }
 

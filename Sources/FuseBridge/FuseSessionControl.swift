@@ -23,7 +23,7 @@ final class FuseSessionControl: Sendable {
     private struct State {
         /// `struct fuse_session *` as bits (OpaquePointer is not Sendable); 0 when detached.
         var sessionBits: UInt = 0
-        var loopThread: pthread_t?
+        var loop: FuseWorkerLoop?
         /// No notification starts any more (the session is ending).
         var closing = false
         /// Notifications running now, each with no lock held.
@@ -53,8 +53,8 @@ final class FuseSessionControl: Sendable {
         state.withLock { $0.sessionBits = 0 }
     }
 
-    func setLoopThread(_ thread: pthread_t?) {
-        state.withLock { $0.loopThread = thread }
+    func setLoop(_ loop: FuseWorkerLoop?) {
+        state.withLock { $0.loop = loop }
     }
 
     /// Runs `body` with the attached session, with no lock held, or returns nil when the session is
@@ -104,22 +104,13 @@ final class FuseSessionControl: Sendable {
         }
     }
 
-    /// Marks the session as exiting and wakes the loop: the loop thread waits in sem_wait, which a
-    /// signal interrupts; SIGHUP runs libfuse's exit handler (installed by fuse_set_signal_handlers).
+    /// Marks the session as exiting and stops the loop (its workers answer what they hold, then leave).
     private func exitLoop() {
-        state.withLock { state in
-            guard let session = OpaquePointer(bitPattern: state.sessionBits) else { return }
+        let loop = state.withLock { state -> FuseWorkerLoop? in
+            guard let session = OpaquePointer(bitPattern: state.sessionBits) else { return nil }
             fuse_session_exit(session)
-            if let thread = state.loopThread, Self.hasSignalHandler(SIGHUP) {
-                pthread_kill(thread, SIGHUP)
-            }
+            return state.loop
         }
-    }
-
-    private static func hasSignalHandler(_ signal: Int32) -> Bool {
-        var current = sigaction()
-        guard sigaction(signal, nil, &current) == 0 else { return false }
-        let handler = unsafeBitCast(current.__sigaction_handler.sa_handler, to: Int.self)
-        return handler != unsafeBitCast(SIG_DFL, to: Int.self) && handler != unsafeBitCast(SIG_IGN, to: Int.self)
+        loop?.stop()
     }
 }

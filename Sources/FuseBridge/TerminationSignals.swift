@@ -3,12 +3,12 @@ import Glibc
 /// Routes SIGTERM, SIGINT and SIGHUP (termination), and SIGUSR1/SIGUSR2 (the log: reopen, next level),
 /// to one waiting thread instead of whichever thread the kernel picks.
 ///
-/// Why: libfuse's multithreaded loop ends only when its loop thread (in `sem_wait`) or a worker (in
-/// `read` on /dev/fuse) is interrupted. A termination signal delivered to one of our other threads
-/// (fetch pool, curl, poller) interrupts nothing, and the mount would keep running. So every thread
-/// blocks these signals (call `blockInEveryThread()` first thing, before any thread exists: new
-/// threads inherit the mask), `startWaiter` receives them with `sigwait`, and the session's
-/// `requestExit()` wakes the loop thread with a thread-directed SIGHUP, which only it unblocks.
+/// Why: a termination signal delivered to whichever thread the kernel picks (fetch pool, curl,
+/// poller) would run libfuse's handler there, which only marks the session exited and wakes nobody;
+/// and exiting must first let running kernel notifications end. So every thread blocks these
+/// signals (call `blockInEveryThread()` first thing, before any thread exists: new threads inherit
+/// the mask), `startWaiter` receives them with `sigwait`, and its handler calls the session's
+/// `requestExit()`, which stops the worker loop through its eventfd.
 public enum TerminationSignals {
     static let routed: [Int32] = [SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2]
 
@@ -36,15 +36,6 @@ public enum TerminationSignals {
             }
         }, box.toOpaque())
         if rc == 0 { pthread_detach(thread) } else { box.release() }
-    }
-
-    /// Unblocks SIGHUP in the calling thread (the FUSE loop thread), so a thread-directed SIGHUP
-    /// interrupts its `sem_wait` and libfuse's handler ends the loop.
-    static func unblockWakeupInCallingThread() {
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGHUP)
-        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     static func signalSet() -> sigset_t {

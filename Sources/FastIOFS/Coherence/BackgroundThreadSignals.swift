@@ -3,8 +3,9 @@ import Glibc
 /// Keeps the termination signals away from the core's own long-lived threads.
 ///
 /// Invariant: a thread that called `blockTerminationSignals()` never receives SIGTERM, SIGINT or
-/// SIGHUP, so the kernel delivers them to a FUSE thread, whose interrupted wait is what lets libfuse's
-/// loop notice it should exit (a signal handled on a poller thread would leave the loop asleep).
+/// SIGHUP, so in a process that does not route them to one thread (the daemon does, see
+/// `TerminationSignals`) the kernel delivers them to the thread running the FUSE loop, whose
+/// interrupted wait is what lets it notice the session should exit.
 enum BackgroundThreadSignals {
     static func blockTerminationSignals() {
         var set = sigset_t()
