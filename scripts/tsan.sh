@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Runs the tests under ThreadSanitizer, in a build of its own (.build/tsan), and fails when any
 # process (the test runner, a fastiofs daemon, an emulator) reported a data race.
-#   scripts/tsan.sh                    every test
+#   scripts/tsan.sh                    every test but one load test (below)
 #   scripts/tsan.sh --filter SUITE     some (any `swift test` arguments)
 # Reports: .build/tsan/reports/tsan.<pid> (one file per process that reported).
 # The FUSE loop is our own (FuseWorkerLoop): its workers end by themselves and are joined, where
 # libfuse's loop pthread_cancels them inside read(2), which TSan cannot follow ("thread T finished
 # with ignores enabled", the process stopped); such a line now fails the run like a race.
+# Left out by default: NeverStuckMountTests' 5,000-file upload storm, which takes 5 minutes at full
+# speed and far over its 8-minute limit under TSan; its paths (queue, status pages, retries) run in
+# the other write-path mount tests.
 # The project's locks (`Locked`, NSLock, NSCondition) are pthread mutexes, which TSan sees;
 # Synchronization.Mutex locks with futexes, which it does not, so the sources do not use it.
 set -euo pipefail
@@ -27,6 +30,7 @@ rm -rf "$reports" && mkdir -p "$reports"
 export TSAN_OPTIONS="log_path=$reports/tsan halt_on_error=0 second_deadlock_stack=1 history_size=4"
 export FASTIOFS_REQUIRE_FUSE=${FASTIOFS_REQUIRE_FUSE:-1}
 status=0
+[ $# -gt 0 ] || set -- --skip fiveThousandPendingFilesNeitherRunOutOfDescriptorsNorOutgrowTheStatus
 swift test --skip-build --sanitize=thread --scratch-path "$scratch" "$@" || status=$?
 reported=$(cat "$reports"/tsan.* 2>/dev/null | grep -c -E '^(WARNING: )?ThreadSanitizer' || true)
 echo "ThreadSanitizer: $reported report(s) in $(ls "$reports" | wc -l) process(es); tests exited $status"

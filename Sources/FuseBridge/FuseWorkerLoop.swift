@@ -95,9 +95,15 @@ final class FuseWorkerLoop: Sendable {
             loop.serve()
             return nil
         }, box.toOpaque())
-        if rc != 0 {
-            box.release()
-            pool.withLock { $0.startFailed() }
+        guard rc != 0 else { return }
+        box.release()
+        let nobodyServes = pool.withLock { pool in
+            pool.startFailed()
+            return pool.workers == 0
+        }
+        if nobodyServes {
+            fail(-rc, "starting the first FUSE worker thread")
+        } else {
             logger.warning("cannot start a FUSE worker thread: \(String(cString: strerror(rc))); serving with fewer")
         }
     }

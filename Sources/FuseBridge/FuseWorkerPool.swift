@@ -74,6 +74,13 @@ enum FuseWorkerPool: Equatable, Sendable {
     /// Stopped, and every worker left: the loop may return and the session be torn down.
     var isFinished: Bool { self == .stopping(workers: 0) }
 
+    /// Worker threads that exist (started and not yet left).
+    var workers: Int {
+        switch self {
+        case .serving(let workers, _, _), .stopping(let workers): workers
+        }
+    }
+
     /// Whether the workers should leave.
     var isStopping: Bool {
         if case .stopping = self { return true }

@@ -62,10 +62,23 @@ import Testing
         #expect(action8 == .startWorker)
         pool.startFailed()
         #expect(pool == .serving(workers: 1, idle: 0, limit: 8))
+        #expect(pool.workers == 1)
         pool.finishedRequest()
         let action9 = pool.stop()
         #expect(action9)
         pool.workerLeft()
+        #expect(pool.isFinished)
+    }
+
+    /// When even the first thread is refused, nobody would ever read the device: the loop sees
+    /// zero workers and fails instead of waiting forever.
+    @Test func aRefusedFirstWorkerLeavesNone() {
+        var pool = FuseWorkerPool(limit: 8)
+        _ = pool.begin()
+        pool.startFailed()
+        #expect(pool.workers == 0)
+        let stopped = pool.stop()
+        #expect(stopped)
         #expect(pool.isFinished)
     }
 
