@@ -109,7 +109,8 @@ public final class EmulatorProcess: @unchecked Sendable {
         let child = try ChildProcess.spawn(executable.path, arguments, stdout: stdoutURL.path, stderr: stderrLog.path)
         lock.withLock { process = child }
 
-        let deadline = Date().addingTimeInterval(30)
+        let limit = TestTime.scaled(30)
+        let deadline = Date().addingTimeInterval(limit)
         while Date() < deadline {
             if let port = Self.listeningPort(in: stdoutURL) {
                 lock.withLock { currentPort = port }
@@ -122,7 +123,7 @@ public final class EmulatorProcess: @unchecked Sendable {
             try await Task.sleep(nanoseconds: 20_000_000)
         }
         stop()
-        throw HarnessError.startupFailed(reason: "no 'listening on' line within 30 s", stderrTail: stderrTail())
+        throw HarnessError.startupFailed(reason: "no 'listening on' line within \(Int(limit)) s", stderrTail: stderrTail())
     }
 
     /// Parses the first stdout line `listening on http://127.0.0.1:PORT`.
