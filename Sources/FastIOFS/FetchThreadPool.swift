@@ -6,7 +6,7 @@ import Foundation
 /// Invariants: at most `maxThreads` threads, started on demand; jobs never run on Swift's cooperative
 /// pool; a queued urgent job starts before any queued ordinary one; after `shutdown()` queued jobs are
 /// dropped, no new job runs and the threads exit.
-final class FetchThreadPool: @unchecked Sendable {
+final class FetchThreadPool: @unchecked Sendable {  // unchecked: every var is guarded by `condition`
     typealias Job = @Sendable () -> Void
     let maxThreads: Int
     // All mutable state below is guarded by `condition`.

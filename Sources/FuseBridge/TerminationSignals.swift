@@ -47,7 +47,7 @@ public enum TerminationSignals {
 }
 
 /// Carries the handler into the C thread entry point.
-private final class WaiterBox: @unchecked Sendable {
+private final class WaiterBox: Sendable {
     let handler: @Sendable (Int32) -> Void
     init(_ handler: @escaping @Sendable (Int32) -> Void) { self.handler = handler }
 }

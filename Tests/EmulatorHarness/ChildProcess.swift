@@ -9,7 +9,7 @@ import Glibc
 /// dispositions, whatever the test process blocks, and only descriptors 0-2.
 ///
 /// Invariant: the child is reaped exactly once; after that `exitStatus` is fixed and `isRunning` false.
-public final class ChildProcess: @unchecked Sendable {
+public final class ChildProcess: @unchecked Sendable {  // unchecked: `status` is guarded by `lock`
     public let pid: pid_t
     private let lock = NSLock()
     private var status: Int32?

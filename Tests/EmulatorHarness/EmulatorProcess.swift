@@ -9,7 +9,7 @@ import Glibc
 /// its PID only (SIGTERM, then SIGKILL after 5 s), `stop()` is idempotent and also runs in `deinit`;
 /// the data directory survives `stop()`/`restart()`/`kill9()` and is removed in `deinit` only if the
 /// harness created it. stdout and stderr go to files in the data directory for diagnostics.
-public final class EmulatorProcess: @unchecked Sendable {
+public final class EmulatorProcess: @unchecked Sendable {  // unchecked: every var is guarded by `lock`
     public let dataDirectory: URL
     public let primaryToken: String
     public let users: [EmulatorUser]

@@ -27,7 +27,7 @@ final class MockWriteState: Sendable {
 
 /// Holds single-call uploads after the server placed their node: the window in which the server
 /// lists a file the uploader has not heard back about.
-final class PlacementHold: @unchecked Sendable {
+final class PlacementHold: @unchecked Sendable {  // unchecked: every var is guarded by `condition`
     private let condition = NSCondition()
     private var holding = false
     private var held = 0

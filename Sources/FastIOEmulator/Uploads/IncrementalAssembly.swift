@@ -12,7 +12,7 @@ import Foundation
 /// session's lock; `take` waits for the queued ones; the table lock is never held during I/O.
 /// Thread-safe.
 final class IncrementalAssembly: Sendable {
-    private final class Session: @unchecked Sendable {
+    private final class Session: @unchecked Sendable {  // unchecked: every var is guarded by `lock`
         let lock = NSCondition()
         /// Appends queued and not yet run (`take` waits for them).
         var pending = 0

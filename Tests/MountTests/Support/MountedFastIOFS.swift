@@ -9,7 +9,7 @@ import Glibc
 /// Invariants: once `mount` returns, the kernel lists the mountpoint as `fuse.fastiofs` and the process
 /// serves it; `unmount()` is idempotent, unmounts (lazily as a last resort) and reaps the process by
 /// its PID; `deinit` calls it, so a failing test never leaves a mount or a process behind.
-final class MountedFastIOFS: @unchecked Sendable {
+final class MountedFastIOFS: @unchecked Sendable {  // unchecked: `unmounted` is guarded by `lock`
     let mountpoint: URL
     let cacheDirectory: URL
     private let process: ChildProcess
